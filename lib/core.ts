@@ -1,0 +1,37 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { ResolvedOptions } from './options.js'
+import type { Renderer } from './render.js'
+import type { HandoffStore } from './store.js'
+import type { TokenSigner } from './token.js'
+import type { ViewCatalog, ViewInfo } from './views.js'
+import type { Session } from './session.js'
+
+/** A route declared with `app.live()`. */
+export interface LiveRoute {
+  /** The full URL pattern, the key mount tokens carry. */
+  readonly key: string
+  readonly info: ViewInfo
+  readonly permissions: readonly string[]
+  readonly layout: string | false
+}
+
+/** Counts of what is alive, for tests and monitoring: all return to zero when sessions end. */
+export interface LiveStats {
+  views: number
+  tasks: number
+  sockets: number
+}
+
+/** What one registration of the plugin shares between its modules. */
+export interface Core {
+  readonly opts: ResolvedOptions
+  readonly renderer: Renderer
+  readonly catalog: ViewCatalog
+  readonly signer: TokenSigner
+  readonly handoff: HandoffStore<Session>
+  readonly routes: Map<string, LiveRoute>
+  readonly stats: LiveStats
+  readonly log: FastifyBaseLogger
+  /** `<script>` tags of the bundle, built once. */
+  scripts: string
+}

@@ -1,0 +1,48 @@
+import createError from '@fastify/error'
+
+// Every error the plugin throws at set-up is declared here, once, with a code
+// users can search for. docs/errors.md lists them; a test keeps both in step.
+
+export const FST_LIVE_OPTIONS = createError('FST_LIVE_OPTIONS', 'fastify-live: invalid plugin option %s', 500, TypeError)
+export const FST_LIVE_SECRET_REQUIRED = createError(
+  'FST_LIVE_SECRET_REQUIRED',
+  'fastify-live: the `secret` option is required in production (NODE_ENV=production); set it to a long random string, e.g. from process.env.LIVE_SECRET',
+  500,
+)
+export const FST_LIVE_VIEW = createError('FST_LIVE_VIEW', 'fastify-live: %s', 500, TypeError)
+export const FST_LIVE_HANDLER = createError('FST_LIVE_HANDLER', 'fastify-live: %s', 500, TypeError)
+export const FST_LIVE_TEMPLATE = createError('FST_LIVE_TEMPLATE', 'fastify-live: %s', 500)
+export const FST_LIVE_ROUTE = createError('FST_LIVE_ROUTE', 'fastify-live: %s', 500, TypeError)
+export const FST_LIVE_BUNDLE_MISSING = createError(
+  'FST_LIVE_BUNDLE_MISSING',
+  'fastify-live: the browser bundle %s is missing; run `npm run build` in the fastify-live package',
+  500,
+)
+export const FST_LIVE_STATE = createError('FST_LIVE_STATE', 'fastify-live: %s', 500, TypeError)
+
+/** The codes the browser sees in `live:error` (API.md §5, docs/protocol.md). */
+export type WireErrorCode =
+  | 'bad_message' | 'too_large' | 'rate_limited' | 'unknown_view' | 'join_refused'
+  | 'unknown_handler' | 'invalid_params' | 'forbidden' | 'handler_error'
+
+/**
+ * A refusal or failure meant for the browser. `detail` is shown only in
+ * development; production shows the generic message of the code.
+ */
+export class WireError extends Error {
+  constructor (readonly code: WireErrorCode, readonly detail: string, readonly handler?: string) {
+    super(detail)
+  }
+}
+
+export const GENERIC_MESSAGES: Record<WireErrorCode, string> = {
+  bad_message: 'The message could not be read.',
+  too_large: 'The message is too large.',
+  rate_limited: 'Too many messages; slow down.',
+  unknown_view: 'This view is not connected.',
+  join_refused: 'The view could not be joined; reload the page.',
+  unknown_handler: 'There is no such handler.',
+  invalid_params: 'The parameters are not valid.',
+  forbidden: 'You do not have permission to do that.',
+  handler_error: 'Something went wrong.',
+}

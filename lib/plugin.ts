@@ -1,0 +1,160 @@
+import fastifyView from '@fastify/view'
+import fastifyWebsocket from '@fastify/websocket'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import nunjucks from 'nunjucks'
+import { serveBundle } from './assets.js'
+import { Connection } from './connection.js'
+import type { Core, LiveRoute } from './core.js'
+import { FST_LIVE_ROUTE } from './errors.js'
+import { resolveOptions, type LiveOptions } from './options.js'
+import { escapeAttr, PLUGIN_TEMPLATES, Renderer, safe } from './render.js'
+import { missingPermissions, Session } from './session.js'
+import { MemoryHandoffStore } from './store.js'
+import { TokenSigner } from './token.js'
+import { publicState, type LiveViewClass } from './view.js'
+import { ViewCatalog } from './views.js'
+
+/** Options of one live route. */
+export interface LiveRouteOptions {
+  /** Required permissions (all of them) for the GET and the WebSocket join. */
+  permissions?: string | string[]
+  /** Overrides the view's `static template`. */
+  template?: string
+  /** Overrides the plugin's `layout`; `false` renders the view alone. */
+  layout?: string | false
+}
+
+export type LiveRouteMethod = (path: string, View: LiveViewClass, options?: LiveRouteOptions) => FastifyInstance
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Declare a live route: GET renders the view; the browser then joins it over the WebSocket. */
+    live: LiveRouteMethod
+  }
+}
+
+/** Where `fastify-live/testing` finds a registration's internals. */
+export const kCore = Symbol.for('fastify-live.core')
+
+const ROUTE_KEYS = new Set(['permissions', 'template', 'layout'])
+
+async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise<void> {
+  const opts = resolveOptions(options ?? {}, app.log)
+  if (!app.hasDecorator('websocketServer')) await app.register(fastifyWebsocket)
+  if (!app.hasReplyDecorator('view')) {
+    await app.register(fastifyView, { engine: { nunjucks }, root: [...opts.templates, PLUGIN_TEMPLATES] as any })
+  }
+  const renderer = new Renderer(opts.templates)
+  const bundle = serveBundle(app, opts.prefix)
+  const core: Core = {
+    opts,
+    renderer,
+    catalog: new ViewCatalog(renderer),
+    signer: new TokenSigner(opts.secret, opts.tokenMaxAge),
+    handoff: new MemoryHandoffStore<Session>(opts.handoffTtl, (session) => session.close()),
+    routes: new Map(),
+    stats: { views: 0, tasks: 0, sockets: 0 },
+    log: app.log,
+    scripts: `<script type="module" src="${bundle.main}" data-live-socket="${opts.prefix}/socket"` +
+      (opts.debug && bundle.debug !== undefined ? ` data-live-debug="${escapeAttr(bundle.debug)}"` : '') + '></script>',
+  }
+  const forbiddenPage = renderer.template('live/forbidden.njk', 'the 403 page')
+  const connections = new Set<Connection>()
+
+  app.get(`${opts.prefix}/socket`, {
+    websocket: true,
+    preValidation: async (request, reply) => {
+      if (!originAllowed(request, opts.allowedOrigins)) {
+        request.log.warn({ origin: request.headers.origin }, 'fastify-live: refused a WebSocket from a foreign origin')
+        return reply.code(403).send({ error: 'Forbidden', message: 'this origin may not open a live socket; add it to allowedOrigins' })
+      }
+    },
+  }, (socket, request) => {
+    const connection = new Connection(core, socket, request)
+    connections.add(connection)
+    socket.on('close', () => connections.delete(connection))
+  })
+
+  const live: LiveRouteMethod = function (this: FastifyInstance, path, View, routeOptions = {}) {
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new FST_LIVE_ROUTE(`app.live() needs a path starting with "/"; got ${JSON.stringify(path)}`)
+    for (const key of Object.keys(routeOptions)) {
+      if (!ROUTE_KEYS.has(key)) throw new FST_LIVE_ROUTE(`app.live('${path}') has no option "${key}"; the options are ${[...ROUTE_KEYS].join(', ')}`)
+    }
+    const info = core.catalog.describe(View, routeOptions.template)
+    const permissions = typeof routeOptions.permissions === 'string' ? [routeOptions.permissions] : routeOptions.permissions ?? []
+    if (!Array.isArray(permissions) || permissions.some((p) => typeof p !== 'string' || p === '')) {
+      throw new FST_LIVE_ROUTE(`app.live('${path}') permissions must be a permission string or a list of them`)
+    }
+    const layoutName = routeOptions.layout ?? opts.layout
+    const layout = layoutName === false ? null : renderer.template(layoutName, `the layout of ${path}`)
+    const key = (this.prefix ?? '') + path
+    if (core.routes.has(key)) throw new FST_LIVE_ROUTE(`app.live('${key}') is declared twice`)
+    const route: LiveRoute = { key, info, permissions, layout: layoutName }
+    core.routes.set(key, route)
+
+    this.get(path, async (request: FastifyRequest, reply: FastifyReply) => {
+      if (permissions.length > 0) {
+        const missing = await missingPermissions(core, request, permissions)
+        if (missing !== null) {
+          if (opts.onForbidden !== null) return opts.onForbidden(request, reply)
+          return reply.code(403).type('text/html; charset=utf-8').send(forbiddenPage.render({ scripts: '', detail: opts.debug ? `${key} requires ${missing}` : '' }))
+        }
+      }
+      const session = await Session.mount(core, info, {
+        routeKey: key, chain: [], params: request.params as Record<string, string>, query: request.query as Record<string, unknown>, props: {}, request,
+      })
+      let root: string
+      try {
+        root = await session.renderRoot()
+      } catch (err) {
+        closeTree(session)
+        throw err
+      }
+      handOff(core, session)
+      const page = layout === null
+        ? root
+        : layout.render({ ...publicState(session.view), live: { content: safe(root), scripts: () => safe(core.scripts) } })
+      return reply.type('text/html; charset=utf-8').send(page)
+    })
+    return this
+  }
+  Object.defineProperty(live, kCore, { value: core })
+  app.decorate('live', live)
+
+  app.addHook('preClose', async () => {
+    for (const connection of connections) connection.close()
+  })
+  app.addHook('onClose', async () => {
+    core.handoff.close()
+  })
+}
+
+/** The page's views wait for their join; only the first join reuses them. */
+function handOff (core: Core, session: Session): void {
+  session.fromHttp = true
+  core.handoff.put(session.id, session)
+  for (const child of session.children) handOff(core, child)
+}
+
+function closeTree (session: Session): void {
+  for (const child of session.children) closeTree(child)
+  session.close()
+}
+
+/**
+ * Cross-site WebSocket hijacking guard: a browser always sends `Origin`, and it
+ * must be the page's own or allowed. Clients without one (not browsers) pass.
+ */
+function originAllowed (request: FastifyRequest, allowed: string[]): boolean {
+  const origin = request.headers.origin
+  if (origin === undefined) return true
+  if (allowed.includes(origin)) return true
+  try {
+    return new URL(origin).host === request.headers.host
+  } catch {
+    return false
+  }
+}
+
+export default fp(fastifyLive, { fastify: '5.x', name: 'fastify-live' })

@@ -1,0 +1,55 @@
+import { Ajv } from 'ajv'
+
+// Inbound frames (docs/protocol.md). Every frame is checked against these
+// schemas before anything else reads it.
+
+export interface JoinFrame { t: 'join', ref: number, id: string, token: string }
+export interface EventFrame { t: 'event', ref: number, id: string, h: string, p: Record<string, unknown>, type: string, hit?: string }
+export interface StateFrame { t: 'state', ref: number, id: string, values: Record<string, unknown> }
+export interface RenderFrame { t: 'render', ref: number, id: string }
+export interface LeaveFrame { t: 'leave', ref: number, id: string }
+export type InboundFrame = JoinFrame | EventFrame | StateFrame | RenderFrame | LeaveFrame
+
+const ref = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }
+const id = { type: 'string', pattern: '^lv-[A-Za-z0-9_-]{10}$' }
+const common = { ref, id }
+const frame = (t: string, props: Record<string, unknown> = {}, required: string[] = []) => ({
+  type: 'object',
+  properties: { t: { const: t }, ...common, ...props },
+  required: ['t', 'ref', 'id', ...required],
+  additionalProperties: false,
+})
+
+const schema = {
+  type: 'object',
+  properties: { t: { enum: ['join', 'event', 'state', 'render', 'leave'] } },
+  required: ['t'],
+  discriminator: { propertyName: 't' },
+  oneOf: [
+    frame('join', { token: { type: 'string', minLength: 1, maxLength: 16_384 } }, ['token']),
+    frame('event', {
+      // Handler names are identifiers; anything else is refused here.
+      h: { type: 'string', pattern: '^[A-Za-z_$][\\w$]{0,99}$' },
+      p: { type: 'object', maxProperties: 256 },
+      type: { type: 'string', pattern: '^[a-z]{1,32}$' },
+      hit: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' },
+    }, ['h', 'p', 'type']),
+    frame('state', { values: { type: 'object', maxProperties: 64 } }, ['values']),
+    frame('render'),
+    frame('leave'),
+  ],
+}
+
+export const validateFrame = new Ajv({ discriminator: true, strict: true }).compile<InboundFrame>(schema)
+
+/** Params nest at most this deep; deeper input is refused as `bad_message`. */
+export const MAX_DEPTH = 8
+
+export function tooDeep (value: unknown, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (depth >= MAX_DEPTH) return true
+  for (const v of Object.values(value)) {
+    if (tooDeep(v, depth + 1)) return true
+  }
+  return false
+}

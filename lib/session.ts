@@ -1,0 +1,416 @@
+import { createHash } from 'node:crypto'
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
+import type { Core } from './core.js'
+import type { HandlerEntry } from './dispatch.js'
+import { GENERIC_MESSAGES, WireError, type WireErrorCode } from './errors.js'
+import type { EventFrame, StateFrame } from './protocol.js'
+import { safe } from './render.js'
+import { kRuntime } from './symbols.js'
+import { newRootId } from './token.js'
+import { publicState, type LiveEvent, type LiveView, type ViewRuntime } from './view.js'
+import type { ViewInfo } from './views.js'
+
+/** What a session sends through; lib/connection.ts implements it. */
+export interface Outbox {
+  send (frame: Record<string, unknown>): void
+  /** Another session joined on the same socket, if any (embeds adopt theirs). */
+  session (id: string): Session | undefined
+}
+
+export interface SessionInit {
+  routeKey: string
+  chain: string[]
+  params: Record<string, string>
+  query: Record<string, unknown>
+  props: Record<string, unknown>
+  request: FastifyRequest
+  id?: string
+}
+
+/** Results of `@cache` handlers kept per view for cache hits (bounded, LRU). */
+const MAX_SNAPSHOTS = 32
+
+/**
+ * One mounted view: its instance, its last render and version, its queue of
+ * events and its tasks. Created by an HTTP render (then handed to the join) or
+ * by a join; ends when its page leaves or its socket closes.
+ */
+export class Session implements ViewRuntime {
+  readonly id: string
+  readonly view: LiveView
+  /** The render version; increases whenever the HTML changes. */
+  version = 1
+  /** The inner HTML the browser holds once it is up to date. */
+  html = ''
+  /** `true` while the browser holds exactly `html` from the HTTP response. */
+  fromHttp = false
+  out: Outbox | null = null
+  request: FastifyRequest
+  log: FastifyBaseLogger
+  closed = false
+
+  readonly #core: Core
+  readonly #info: ViewInfo
+  readonly #init: SessionInit
+  readonly #life = new AbortController()
+  readonly #tasks = new Map<string, AbortController>()
+  readonly #snapshots = new Map<string, Record<string, unknown>>()
+  #snapshotSeq = 0
+  #children: Array<{ name: string, session: Session }> = []
+  #queue: Promise<void> = Promise.resolve()
+
+  private constructor (core: Core, info: ViewInfo, init: SessionInit) {
+    this.#core = core
+    this.#info = info
+    this.#init = init
+    this.id = init.id ?? newRootId()
+    this.request = init.request
+    this.log = init.request.log
+    this.view = new info.View()
+    Object.defineProperty(this.view, kRuntime, { value: this, enumerable: false })
+    core.stats.views++
+  }
+
+  get info (): ViewInfo { return this.#info }
+
+  /** Create the view, set its props and run `mount()`. */
+  static async mount (core: Core, info: ViewInfo, init: SessionInit): Promise<Session> {
+    const session = new Session(core, info, init)
+    try {
+      Object.assign(session.view, init.props)
+      await session.view.mount({ params: init.params, query: init.query, request: init.request, props: init.props })
+    } catch (err) {
+      session.close()
+      throw err
+    }
+    return session
+  }
+
+  /** The root element with its token and inner HTML (for the page, or a new embed). */
+  async renderRoot (): Promise<string> {
+    this.html = await this.#renderInner()
+    const token = this.#core.signer.sign({ r: this.#init.routeKey, c: this.#init.chain, i: this.id, a: this.#init.params, q: this.#init.query, p: this.#init.props })
+    return `<div id="${this.id}" data-live-root data-live-token="${token}"${this.#info.rootAttrs}>${this.html}</div>`
+  }
+
+  /** Join: attach to a socket. The browser holds `html` only if the page was just rendered. */
+  attach (out: Outbox, request: FastifyRequest): { v: number, html?: string } {
+    this.out = out
+    this.request = request
+    this.log = request.log
+    const reply = this.fromHttp ? { v: this.version } : { v: this.version, html: this.html }
+    this.fromHttp = false
+    return reply
+  }
+
+  // ---- the event path -------------------------------------------------------
+
+  /** Events of one view run one at a time, in arrival order. */
+  enqueue (job: () => Promise<void>): void {
+    this.#queue = this.#queue.then(job).catch((err) => {
+      this.log.error({ err, view: this.#info.name }, 'fastify-live: unexpected error in the view queue')
+    })
+  }
+
+  async handleEvent (frame: EventFrame): Promise<void> {
+    const entry = this.#info.table.handlers.get(frame.h)
+    try {
+      if (entry === undefined) throw new WireError('unknown_handler', `${this.#info.name} has no event handler "${frame.h}"; the handlers are: ${[...this.#info.table.handlers.keys()].join(', ') || 'none'}`, frame.h)
+      const params = frame.p
+      if (entry.validate !== null && !entry.validate(params)) {
+        const e = entry.validate.errors![0]!
+        const where = e.instancePath === '' ? 'params' : `param "${e.instancePath.slice(1)}"`
+        const what = e.keyword === 'additionalProperties'
+          ? `has an undeclared param "${(e.params as any).additionalProperty}" (declared: ${Object.keys(entry.params ?? {}).length > 0 ? paramList(entry) : 'none'})`
+          : `${where} ${e.message}`
+        throw new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
+      }
+      if (entry.permissions.length > 0) await this.#checkPermissions(entry)
+      if (frame.hit !== undefined && entry.cache !== undefined && this.#restore(frame.hit)) {
+        const changed = await this.#render()
+        this.#reply(frame.ref, changed, { snap: frame.hit })
+        return
+      }
+      await this.#run(entry, params, frame)
+    } catch (err) {
+      if (err instanceof WireError) return this.#error(err.code, err.detail, { ref: frame.ref, handler: err.handler })
+      throw err
+    }
+  }
+
+  async #run (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> {
+    const view = this.view as any
+    const event: LiveEvent = { handler: entry.name, type: frame.type, request: this.request, signal: this.#life.signal }
+    if (entry.loading !== undefined) {
+      view[entry.loading] = true
+      if (!entry.background) await this.#patch()
+    }
+    if (entry.background) {
+      this.#reply(frame.ref, await this.#render())
+      this.startAsync(entry.name, (signal) => entry.fn.call(view, params, { ...event, signal }), entry.loading)
+      return
+    }
+    let failure: unknown
+    try {
+      await entry.fn.call(view, params, event)
+    } catch (err) {
+      failure = err
+    } finally {
+      if (entry.loading !== undefined) view[entry.loading] = false
+    }
+    if (this.closed) return
+    const changed = await this.#render()
+    if (failure !== undefined) {
+      // State changed before the throw is kept and shown, like any function's.
+      if (changed) this.#send({ t: 'patch', id: this.id, v: this.version, html: this.html })
+      this.log.error({ err: failure, view: this.#info.name, handler: entry.name }, 'fastify-live: event handler threw')
+      return this.#error('handler_error', `${this.#info.name}.${entry.name}() threw: ${errorMessage(failure)}`, { ref: frame.ref, handler: entry.name })
+    }
+    const extra: Record<string, unknown> = {}
+    if (entry.clientState !== undefined) {
+      const cs: Record<string, unknown> = {}
+      for (const key of entry.clientState) cs[key] = view[key]
+      extra.cs = cs
+    }
+    if (entry.cache !== undefined) {
+      const snap = this.#snapshot()
+      if (snap !== undefined) extra.snap = snap
+    }
+    this.#reply(frame.ref, changed, extra)
+  }
+
+  async handleState (frame: StateFrame): Promise<void> {
+    const keys = Object.keys(frame.values)
+    const foreign = keys.find((k) => !this.#info.listensTo.has(k))
+    if (foreign !== undefined) {
+      return this.#error('invalid_params', `${this.#info.name} does not listen to the client-state key "${foreign}" (static listensTo)`, { ref: frame.ref })
+    }
+    try {
+      await this.view.onClientState?.(frame.values)
+      Object.assign(this.view, frame.values)
+    } catch (err) {
+      this.log.error({ err, view: this.#info.name }, 'fastify-live: onClientState threw')
+      this.#reply(frame.ref, await this.#render())
+      return this.#error('handler_error', `${this.#info.name}.onClientState() threw: ${errorMessage(err)}`, {})
+    }
+    this.#reply(frame.ref, await this.#render())
+  }
+
+  /** A full render, whatever the browser holds (it reported a missed patch). */
+  async handleRender (ref: number): Promise<void> {
+    await this.#render()
+    this.#send({ t: 'reply', ref, id: this.id, v: this.version, html: this.html })
+  }
+
+  // ---- tasks ---------------------------------------------------------------
+
+  async push (): Promise<void> {
+    if (this.out !== null && !this.closed) await this.#patch()
+  }
+
+  startAsync (name: string, fn: (signal: AbortSignal) => unknown, loading?: string): void {
+    if (this.closed) return
+    this.cancelAsync(name)
+    const controller = new AbortController()
+    this.#tasks.set(name, controller)
+    this.#core.stats.tasks++
+    const settle = (result: unknown, error: unknown): void => {
+      if (this.#tasks.get(name) !== controller) return // cancelled or replaced: dropped
+      this.#tasks.delete(name)
+      this.#core.stats.tasks--
+      this.enqueue(() => this.#taskDone(name, result, error, loading))
+    }
+    // A task runs beside the queue; only its completion re-enters it.
+    Promise.resolve()
+      .then(() => fn(controller.signal))
+      .then((result) => settle(result, undefined), (error) => settle(undefined, error ?? new Error('task failed')))
+  }
+
+  cancelAsync (name: string): boolean {
+    const controller = this.#tasks.get(name)
+    if (controller === undefined) return false
+    this.#tasks.delete(name)
+    this.#core.stats.tasks--
+    controller.abort(new Error(`task "${name}" was cancelled`))
+    return true
+  }
+
+  async #taskDone (name: string, result: unknown, error: unknown, loading: string | undefined): Promise<void> {
+    if (this.closed) return
+    if (loading !== undefined) (this.view as any)[loading] = false
+    let hookError: unknown
+    try {
+      await this.view.handleAsyncResult?.(name, result, error)
+    } catch (err) {
+      hookError = err
+    }
+    await this.#patch()
+    const failure = error ?? hookError
+    if (failure !== undefined) {
+      this.log.error({ err: failure, view: this.#info.name, task: name }, 'fastify-live: task failed')
+      this.#error('handler_error', `${this.#info.name} task "${name}" failed: ${errorMessage(failure)}`, { handler: name })
+    }
+  }
+
+  /** End the session: cancel tasks, abort its signal, never render again. */
+  close (): void {
+    if (this.closed) return
+    this.closed = true
+    for (const name of [...this.#tasks.keys()]) this.cancelAsync(name)
+    this.#life.abort(new Error('the view was closed'))
+    this.#snapshots.clear()
+    this.out = null
+    this.#core.stats.views--
+  }
+
+  // ---- rendering -----------------------------------------------------------
+
+  /** Render; returns whether the HTML changed (and if so, bumps the version). */
+  async #render (): Promise<boolean> {
+    const html = await this.#renderInner()
+    if (html === this.html) return false
+    this.html = html
+    this.version++
+    return true
+  }
+
+  async #patch (): Promise<void> {
+    if (await this.#render()) this.#send({ t: 'patch', id: this.id, v: this.version, html: this.html })
+  }
+
+  async #renderInner (): Promise<string> {
+    const calls: Array<{ name: string, props: Record<string, unknown> }> = []
+    const context = publicState(this.view)
+    context.live = {
+      embed: (name: string, props: Record<string, unknown> = {}) => {
+        if (!this.#info.embeds.has(name)) {
+          throw new Error(`${this.#info.name} embeds no view named "${name}"; add it to static embeds (known: ${[...this.#info.embeds.keys()].join(', ') || 'none'})`)
+        }
+        calls.push({ name, props })
+        return safe(`<!--live-embed:${calls.length - 1}-->`)
+      },
+      scripts: () => safe(this.#core.scripts),
+    }
+    const html = this.#info.template.render(context)
+    return calls.length === 0 ? html : await this.#fillEmbeds(html, calls)
+  }
+
+  /**
+   * Embedded views are placed by a second pass: the synchronous template left
+   * a marker per `live.embed()`; existing embeds become empty root shells
+   * (the browser keeps their content), new ones are mounted and rendered.
+   * An embed's identity is its position and name in the parent.
+   */
+  async #fillEmbeds (html: string, calls: Array<{ name: string, props: Record<string, unknown> }>): Promise<string> {
+    const children: Array<{ name: string, session: Session }> = []
+    const parts: string[] = []
+    for (let k = 0; k < calls.length; k++) {
+      const { name, props } = calls[k]!
+      let child = this.#children[k]?.name === name && !this.#children[k]!.session.closed ? this.#children[k]!.session : undefined
+      const id = childId(this.id, k, name)
+      child ??= this.out?.session(id)
+      if (child !== undefined) {
+        parts.push(`<div id="${child.id}" data-live-root></div>`)
+      } else {
+        const init = this.#init
+        child = await Session.mount(this.#core, this.#info.embeds.get(name)!, {
+          routeKey: init.routeKey, chain: [...init.chain, name], params: init.params, query: init.query, props: plain(props), request: this.request, id,
+        })
+        parts.push(await child.renderRoot())
+        if (this.out !== null) this.#core.handoff.put(child.id, child)
+        else child.fromHttp = true
+      }
+      children.push({ name, session: child })
+    }
+    for (const old of this.#children.slice(children.length)) if (old.session.out === null) old.session.close()
+    this.#children = children
+    return html.replace(/<!--live-embed:(\d+)-->/g, (_, k) => parts[Number(k)]!)
+  }
+
+  /** Sessions this one mounted for its embeds (for the HTTP handoff). */
+  get children (): readonly Session[] { return this.#children.map((c) => c.session) }
+
+  // ---- @cache snapshots ----------------------------------------------------
+
+  #snapshot (): string | undefined {
+    let state: Record<string, unknown>
+    try {
+      state = structuredClone(publicState(this.view))
+    } catch (err) {
+      this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} has state that cannot be snapshotted for @cache (${errorMessage(err)}); keep public properties plain data`)
+      return undefined
+    }
+    const id = (++this.#snapshotSeq).toString(36)
+    this.#snapshots.set(id, state)
+    if (this.#snapshots.size > MAX_SNAPSHOTS) this.#snapshots.delete(this.#snapshots.keys().next().value!)
+    return id
+  }
+
+  /** Put the view back in the state of a cached result; `false` when that snapshot is gone. */
+  #restore (id: string): boolean {
+    const state = this.#snapshots.get(id)
+    if (state === undefined) return false
+    this.#snapshots.delete(id)
+    this.#snapshots.set(id, state) // most recently used
+    const view = this.view as any
+    for (const key of Object.keys(publicState(view))) if (!(key in state)) delete view[key]
+    Object.assign(view, structuredClone(state))
+    return true
+  }
+
+  // ---- replies -------------------------------------------------------------
+
+  async #checkPermissions (entry: HandlerEntry): Promise<void> {
+    const missing = await missingPermissions(this.#core, this.request, entry.permissions)
+    if (missing !== null) {
+      throw new WireError('forbidden', `${this.#info.name}.${entry.name}() requires ${missing}`, entry.name)
+    }
+  }
+
+  #reply (ref: number, changed: boolean, extra?: Record<string, unknown>): void {
+    this.#send(changed ? { t: 'reply', ref, id: this.id, v: this.version, html: this.html, ...extra } : { t: 'reply', ref, id: this.id, v: this.version, ...extra })
+  }
+
+  #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {
+    this.#send(errorFrame(this.#core, code, detail, { ...at, id: this.id }))
+  }
+
+  #send (frame: Record<string, unknown>): void {
+    if (!this.closed) this.out?.send(frame)
+  }
+}
+
+/** The error frame the browser sees: detailed in debug mode, generic otherwise. */
+export function errorFrame (core: Core, code: WireErrorCode, detail: string, at: { ref?: number, id?: string, handler?: string }): Record<string, unknown> {
+  return { t: 'error', ...at, code, message: core.opts.debug ? detail : GENERIC_MESSAGES[code] }
+}
+
+/** `null` when every permission is granted, else a description of what is missing. A resolver that throws grants nothing. */
+export async function missingPermissions (core: Core, request: FastifyRequest, required: readonly string[]): Promise<string | null> {
+  let granted: Set<string>
+  try {
+    granted = new Set(await core.opts.permissions(request))
+  } catch (err) {
+    request.log.warn({ err }, 'fastify-live: the permissions resolver threw; refusing')
+    return `the permission ${required.join(', ')} (the permissions resolver failed)`
+  }
+  const missing = required.filter((p) => !granted.has(p))
+  return missing.length === 0 ? null : `the permission${missing.length > 1 ? 's' : ''} ${missing.map((p) => `"${p}"`).join(', ')}`
+}
+
+/** Embed ids are derived from the parent's, so a remounted parent finds its embeds where the browser has them. */
+function childId (parent: string, k: number, name: string): string {
+  return 'lv-' + createHash('sha256').update(`${parent}/${k}/${name}`).digest('base64url').slice(0, 10)
+}
+
+function plain (props: Record<string, unknown>): Record<string, unknown> {
+  return typeof props === 'object' && props !== null ? JSON.parse(JSON.stringify(props)) : {}
+}
+
+function paramList (entry: HandlerEntry): string {
+  return Array.isArray(entry.params) ? entry.params.join(', ') : Object.keys(entry.params ?? {}).join(', ')
+}
+
+function errorMessage (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

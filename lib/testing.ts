@@ -1,0 +1,143 @@
+import type { FastifyInstance, InjectOptions } from 'fastify'
+import type { WebSocket } from 'ws'
+import type { Core, LiveStats } from './core.js'
+import { kCore } from './plugin.js'
+
+/** A frame the server sent. */
+export type ServerFrame = { t: 'reply' | 'patch' | 'error', ref?: number, id?: string, v?: number, html?: string, code?: string, message?: string, handler?: string, [key: string]: unknown }
+
+export interface LiveRootHandle {
+  readonly id: string
+  readonly token: string
+  /** The root's current inner HTML, as the browser would hold it. */
+  html: string
+  version: number
+}
+
+/**
+ * A page of live views under test, driven over a real WebSocket without a
+ * browser: `const page = await openLive(app, '/counter')`, then
+ * `await page.event('increment')` and assert on `page.html()`.
+ */
+export class LivePage {
+  readonly roots: LiveRootHandle[]
+  /** Every frame received, in order. */
+  readonly frames: ServerFrame[] = []
+  readonly #socket: WebSocket
+  #ref = 0
+  readonly #waiting = new Map<number, (frame: ServerFrame) => void>()
+  readonly #watchers = new Set<(frame: ServerFrame) => void>()
+
+  constructor (readonly page: string, roots: LiveRootHandle[], socket: WebSocket) {
+    this.roots = roots
+    this.#socket = socket
+    socket.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as ServerFrame
+      this.frames.push(frame)
+      const root = this.roots.find((r) => r.id === frame.id)
+      if (root !== undefined && typeof frame.html === 'string') root.html = frame.html
+      if (root !== undefined && typeof frame.v === 'number' && frame.t !== 'error') root.version = frame.v
+      for (const watch of this.#watchers) watch(frame)
+      if (frame.ref !== undefined) {
+        this.#waiting.get(frame.ref)?.(frame)
+        this.#waiting.delete(frame.ref)
+      }
+    })
+  }
+
+  /** The inner HTML of a root (the first, the routed view, by default). */
+  html (id = this.roots[0]!.id): string {
+    return this.root(id).html
+  }
+
+  root (id: string): LiveRootHandle {
+    const root = this.roots.find((r) => r.id === id)
+    if (root === undefined) throw new Error(`no live root ${id} on ${this.page}`)
+    return root
+  }
+
+  /** Send any frame (raw string or object) and wait for the reply with its ref, if it has one. */
+  async send (frame: Record<string, unknown> | string): Promise<ServerFrame> {
+    if (typeof frame === 'string') {
+      this.#socket.send(frame)
+      return await this.next((f) => f.t === 'error' || f.t === 'reply')
+    }
+    const ref = typeof frame.ref === 'number' ? frame.ref : ++this.#ref
+    this.#ref = Math.max(this.#ref, ref)
+    const reply = new Promise<ServerFrame>((resolve) => this.#waiting.set(ref, resolve))
+    this.#socket.send(JSON.stringify({ ...frame, ref }))
+    return await reply
+  }
+
+  /** Join every root on the page (what the browser bundle does first). */
+  async join (): Promise<ServerFrame[]> {
+    return await Promise.all(this.roots.map((r) => this.send({ t: 'join', id: r.id, token: r.token })))
+  }
+
+  /** Call a handler the way a `live-click` (or `type`) would. */
+  async event (handler: string, params: Record<string, unknown> = {}, options: { id?: string, type?: string, hit?: string } = {}): Promise<ServerFrame> {
+    const { id = this.roots[0]!.id, type = 'click', hit } = options
+    return await this.send({ t: 'event', id, h: handler, p: params, type, ...(hit === undefined ? {} : { hit }) })
+  }
+
+  /** The next frame matching `test` (e.g. a server-initiated patch). */
+  async next (test: (frame: ServerFrame) => boolean = () => true): Promise<ServerFrame> {
+    return await new Promise((resolve) => {
+      const watch = (frame: ServerFrame): void => {
+        if (!test(frame)) return
+        this.#watchers.delete(watch)
+        resolve(frame)
+      }
+      this.#watchers.add(watch)
+    })
+  }
+
+  close (): void {
+    this.#socket.terminate()
+  }
+}
+
+/** Render `url` over HTTP, open the page's socket and join its views. */
+export async function openLive (app: FastifyInstance, url: string, options: { headers?: InjectOptions['headers'], join?: boolean } = {}): Promise<LivePage> {
+  const res = await app.inject({ method: 'GET', url, headers: options.headers })
+  if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${res.body.slice(0, 200)}`)
+  const core = coreOf(app)
+  const socket = await app.injectWS(`${core.opts.prefix}/socket`, { headers: options.headers as Record<string, string> })
+  const page = new LivePage(res.body, parseRoots(res.body), socket)
+  if (options.join !== false) {
+    const replies = await page.join()
+    const refused = replies.find((r) => r.t === 'error')
+    if (refused !== undefined) throw new Error(`joining ${url} was refused: ${refused.code}: ${refused.message}`)
+  }
+  return page
+}
+
+/** Counts of live views, tasks and sockets of a registration (they return to zero when sessions end). */
+export function liveStats (app: FastifyInstance): Readonly<LiveStats> {
+  return { ...coreOf(app).stats }
+}
+
+function coreOf (app: FastifyInstance): Core {
+  const core = (app.live as any)?.[kCore] as Core | undefined
+  if (core === undefined) throw new Error('fastify-live is not registered on this instance; await app.register(live, ...) first')
+  return core
+}
+
+/** The live roots of a page, with their inner HTML (roots are `<div>`s; nesting is balanced). */
+export function parseRoots (page: string): LiveRootHandle[] {
+  const roots: LiveRootHandle[] = []
+  const open = /<div id="(lv-[\w-]{10})" data-live-root data-live-token="([^"]+)"[^>]*>/g
+  for (let m = open.exec(page); m !== null; m = open.exec(page)) {
+    const start = m.index + m[0].length
+    let depth = 1
+    const tag = /<div\b|<\/div>/g
+    tag.lastIndex = start
+    let end = start
+    for (let t = tag.exec(page); t !== null; t = tag.exec(page)) {
+      depth += t[0] === '</div>' ? -1 : 1
+      if (depth === 0) { end = t.index; break }
+    }
+    roots.push({ id: m[1]!, token: m[2]!, html: page.slice(start, end), version: 1 })
+  }
+  return roots
+}

@@ -1,0 +1,100 @@
+import type nunjucks from 'nunjucks'
+import { buildDispatchTable, type DispatchTable } from './dispatch.js'
+import { FST_LIVE_VIEW } from './errors.js'
+import { escapeAttr, type Renderer } from './render.js'
+import { LiveView, type LiveViewClass } from './view.js'
+
+/** Everything known about a view class once it is registered. */
+export interface ViewInfo {
+  readonly View: LiveViewClass
+  readonly name: string
+  readonly template: nunjucks.Template
+  readonly table: DispatchTable
+  readonly listensTo: ReadonlySet<string>
+  readonly embeds: ReadonlyMap<string, ViewInfo>
+  /** The root's attributes that never change, serialized once: ` data-live-policies="…"` and listens. */
+  readonly rootAttrs: string
+}
+
+/**
+ * Resolves view classes to `ViewInfo`s, once per class and template.
+ * Checks everything that can be checked before a request arrives.
+ */
+export class ViewCatalog {
+  readonly #byClass = new Map<LiveViewClass, Map<string, ViewInfo>>()
+  constructor (readonly renderer: Renderer) {}
+
+  describe (View: LiveViewClass, templateOverride?: string): ViewInfo {
+    if (typeof View !== 'function' || !(View.prototype instanceof LiveView)) {
+      throw new FST_LIVE_VIEW(`${String((View as any)?.name ?? View)} is not a view: a view is a class that extends LiveView (import { LiveView } from 'fastify-live')`)
+    }
+    const name = View.name || 'AnonymousView'
+    const templateName = templateOverride ?? View.template
+    if (typeof templateName !== 'string' || templateName === '') {
+      throw new FST_LIVE_VIEW(`${name} has no template: add \`static template = '${kebab(name)}.njk'\` to the class or pass { template } to app.live()`)
+    }
+    let perTemplate = this.#byClass.get(View)
+    const known = perTemplate?.get(templateName)
+    if (known !== undefined) return known
+    if (perTemplate === undefined) this.#byClass.set(View, perTemplate = new Map())
+
+    const sample = instantiate(View, name)
+    if (Object.hasOwn(sample, 'live')) {
+      throw new FST_LIVE_VIEW(`${name} has a property named "live", which is reserved for the template helpers ({{ live.embed() }}, ...); rename it`)
+    }
+    const listensTo = stringList(name, 'listensTo', View.listensTo, "static listensTo = ['filter']")
+    const table = buildDispatchTable(View)
+    for (const key of listensTo) requireField(sample, name, key, `is in \`static listensTo\``)
+    for (const entry of table.handlers.values()) {
+      for (const key of entry.clientState ?? []) requireField(sample, name, key, `is published by @clientState on ${entry.name}()`)
+    }
+    const embeds = new Map<string, ViewInfo>()
+    const info: ViewInfo = {
+      View,
+      name,
+      template: this.renderer.template(templateName, name),
+      table,
+      listensTo: new Set(listensTo),
+      embeds,
+      rootAttrs: ` data-live-policies="${escapeAttr(table.policiesJson)}"` +
+        (listensTo.length > 0 ? ` data-live-listens="${escapeAttr(JSON.stringify(listensTo))}"` : ''),
+    }
+    // Registered before the embeds are resolved, so a view may embed itself.
+    perTemplate.set(templateName, info)
+    if (View.embeds !== undefined) {
+      if (typeof View.embeds !== 'object' || View.embeds === null) {
+        throw new FST_LIVE_VIEW(`${name}.embeds must be an object of name → view class, e.g. static embeds = { Cart: CartView }`)
+      }
+      for (const [embedName, Embedded] of Object.entries(View.embeds)) {
+        embeds.set(embedName, this.describe(Embedded))
+      }
+    }
+    return info
+  }
+}
+
+function instantiate (View: LiveViewClass, name: string): LiveView {
+  try {
+    return new View()
+  } catch (err) {
+    throw new FST_LIVE_VIEW(`${name} could not be constructed without arguments (${(err as Error).message}); keep constructors free of work and set state in mount()`)
+  }
+}
+
+function requireField (sample: object, view: string, key: string, why: string): void {
+  if (!Object.hasOwn(sample, key)) {
+    throw new FST_LIVE_VIEW(`${view}: "${key}" ${why} but is not a property of the view; declare it with a default, e.g. \`${key} = ''\``)
+  }
+}
+
+function stringList (view: string, what: string, value: unknown, example: string): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
+    throw new FST_LIVE_VIEW(`${view}.${what} must be a list of property names, e.g. ${example}`)
+  }
+  return value
+}
+
+function kebab (name: string): string {
+  return name.replace(/View$/, '').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase() || 'view'
+}

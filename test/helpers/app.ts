@@ -1,0 +1,19 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { fileURLToPath } from 'node:url'
+import live, { type LiveOptions, type LiveRouteOptions, type LiveViewClass } from '../../lib/index.js'
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/templates/', import.meta.url))
+export const SECRET = 'test-secret-test-secret-test-secret!'
+
+interface Tap { teardown (fn: () => unknown): void }
+
+/** A Fastify app with fastify-live and the given live routes, closed with the test. */
+export async function buildApp (t: Tap, routes: Array<[string, LiveViewClass, LiveRouteOptions?]>, options: LiveOptions = {}, setup?: (app: FastifyInstance) => void | Promise<void>): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false })
+  t.teardown(() => app.close())
+  await setup?.(app)
+  await app.register(live, { templates: FIXTURES, secret: SECRET, ...options })
+  for (const [path, View, opts] of routes) app.live(path, View, opts)
+  await app.ready()
+  return app
+}
