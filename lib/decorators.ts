@@ -64,16 +64,22 @@ export const optimistic: Decorator<never> = decorator('@optimistic', (spec) => {
 export const cache: Decorator<CacheOptions> = decorator('@cache', (spec, opts) => { spec.cache = opts ?? {} })
 
 /** Publish these properties on the page's client-state bus after the handler. */
-export const clientState: Decorator<string[]> = decorator('@clientState', (spec, keys) => { spec.clientState = keys as string[] })
+export const clientState: Decorator<string[]> = decorator('@clientState', (spec, keys) => { spec.clientState = required('@clientState', keys, "@clientState(['filter'])") })
 
 /** `this[attr]` is `true` (and rendered) while the handler runs. */
-export const loading: Decorator<string> = decorator('@loading', (spec, attr) => { spec.loading = attr as string })
+export const loading: Decorator<string> = decorator('@loading', (spec, attr) => { spec.loading = required('@loading', attr, "@loading('isSaving')") })
 
 /** Permissions (all required) checked before the handler runs. */
-export const permissionRequired: Decorator<string | string[]> = decorator('@permissionRequired', (spec, perm) => { spec.permissionRequired = perm as string | string[] })
+export const permissionRequired: Decorator<string | string[]> = decorator('@permissionRequired', (spec, perm) => { spec.permissionRequired = required('@permissionRequired', perm, "@permissionRequired('app.delete')") })
 
 /** Acknowledge at once; run the handler as a named task. */
 export const background: Decorator<never> = decorator('@background', (spec) => { spec.background = true })
+
+/** Bare, these would declare nothing (a bare `@permissionRequired` an unprotected handler), so they fail. */
+function required<T> (name: string, arg: T | undefined, example: string): T {
+  if (arg === undefined) throw new TypeError(`fastify-live: ${name} needs an argument, e.g. ${example}`)
+  return arg
+}
 
 function pick<T extends object> (obj: T, keys: string[]): Partial<T> {
   const out: Record<string, unknown> = {}

@@ -18,7 +18,6 @@ export const FST_LIVE_BUNDLE_MISSING = createError(
   'fastify-live: the browser bundle %s is missing; run `npm run build` in the fastify-live package',
   500,
 )
-export const FST_LIVE_STATE = createError('FST_LIVE_STATE', 'fastify-live: %s', 500, TypeError)
 
 /** The codes the browser sees in `live:error` (API.md §5, docs/protocol.md). */
 export type WireErrorCode =

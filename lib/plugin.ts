@@ -50,7 +50,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   const core: Core = {
     opts,
     renderer,
-    catalog: new ViewCatalog(renderer),
+    catalog: new ViewCatalog(renderer, opts.debug),
     signer: new TokenSigner(opts.secret, opts.tokenMaxAge),
     handoff: new MemoryHandoffStore<Session>(opts.handoffTtl, (session) => session.close()),
     routes: new Map(),

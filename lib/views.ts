@@ -22,7 +22,7 @@ export interface ViewInfo {
  */
 export class ViewCatalog {
   readonly #byClass = new Map<LiveViewClass, Map<string, ViewInfo>>()
-  constructor (readonly renderer: Renderer) {}
+  constructor (readonly renderer: Renderer, readonly debug = false) {}
 
   describe (View: LiveViewClass, templateOverride?: string): ViewInfo {
     if (typeof View !== 'function' || !(View.prototype instanceof LiveView)) {
@@ -57,7 +57,8 @@ export class ViewCatalog {
       listensTo: new Set(listensTo),
       embeds,
       rootAttrs: ` data-live-policies="${escapeAttr(table.policiesJson)}"` +
-        (listensTo.length > 0 ? ` data-live-listens="${escapeAttr(JSON.stringify(listensTo))}"` : ''),
+        (listensTo.length > 0 ? ` data-live-listens="${escapeAttr(JSON.stringify(listensTo))}"` : '') +
+        (this.debug ? ` data-live-view="${escapeAttr(debugInfo(name, table))}"` : ''),
     }
     // Registered before the embeds are resolved, so a view may embed itself.
     perTemplate.set(templateName, info)
@@ -71,6 +72,23 @@ export class ViewCatalog {
     }
     return info
   }
+}
+
+/** What the debug panel shows of a view (development only; never sent in production). */
+function debugInfo (name: string, table: DispatchTable): string {
+  const handlers: Record<string, unknown> = {}
+  for (const entry of table.handlers.values()) {
+    handlers[entry.name] = {
+      description: entry.description,
+      params: entry.params,
+      policies: {
+        ...entry.client,
+        ...(entry.permissions.length > 0 ? { permissionRequired: entry.permissions } : {}),
+        ...(entry.background ? { background: true } : {}),
+      },
+    }
+  }
+  return JSON.stringify({ view: name, handlers })
 }
 
 function instantiate (View: LiveViewClass, name: string): LiveView {

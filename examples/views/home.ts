@@ -1,0 +1,6 @@
+import { LiveView } from '../../lib/index.js'
+
+export class HomeView extends LiveView {
+  static override template = 'home.njk'
+  title = 'fastify-live demo'
+}
