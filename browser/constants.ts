@@ -1,0 +1,45 @@
+// Every attribute, class and event name the bundle reads or writes.
+
+// Root attributes (written by the server's render)
+export const ROOT = 'data-live-root'
+export const TOKEN = 'data-live-token'
+export const POLICIES = 'data-live-policies'
+export const LISTENS = 'data-live-listens'
+export const DEBUG = 'data-live-debug'
+export const SOCKET = 'data-live-socket'
+
+// Element attributes (API.md §3); the event type each binding fires on
+export const BINDINGS = {
+  click: 'live-click',
+  input: 'live-input',
+  change: 'live-change',
+  submit: 'live-submit',
+  keydown: 'live-keydown',
+  keyup: 'live-keyup',
+  focusin: 'live-focus',
+  focusout: 'live-blur',
+} as const
+export const KEY = 'live-key'
+export const DEBOUNCE = 'live-debounce'
+export const THROTTLE = 'live-throttle'
+export const IGNORE = 'live-ignore'
+export const DISABLE_WITH = 'live-disable-with'
+export const OPTIMISTIC = 'live-optimistic'
+
+// Classes
+export const CONNECTED = 'live-connected'
+export const DISCONNECTED = 'live-disconnected'
+export const PENDING = 'live-pending'
+export const OPTIMISTIC_ERROR = 'live-optimistic-error'
+export const ARIA_BUSY = 'aria-busy'
+
+// DOM events, dispatched on the live root (bubbling) or the document
+export const EV_CONNECTED = 'live:connected'
+export const EV_DISCONNECTED = 'live:disconnected'
+export const EV_PATCHED = 'live:patched'
+export const EV_ERROR = 'live:error'
+export const EV_DEBUG = 'live:debug'
+
+export const DEFAULT_SOCKET = '/_live/socket'
+export const OPTIMISTIC_ERROR_MS = 2000
+export const CACHE_MAX = 50

@@ -1,0 +1,33 @@
+import { Idiomorph } from 'idiomorph'
+import { IGNORE, ROOT } from './constants.js'
+import { held, keep } from './pending.js'
+
+// Normalised once; the callbacks do one attribute check per element and a
+// WeakMap lookup, and only touch elements that have an event in flight.
+const config = {
+  // children only, so the root's own attributes and classes survive
+  morphStyle: 'innerHTML' as const,
+  // Not idiomorph's ignoreActiveValue: it also skips the children of any
+  // focused element, so a just-clicked button never got its new label. The
+  // focused field's value is guarded below instead (focus and caret are
+  // restored by idiomorph's restoreFocus).
+  ignoreActiveValue: false,
+  callbacks: {
+    beforeNodeMorphed (old: Node, next: Node): boolean {
+      if (old.nodeType !== 1) return true
+      const el = old as Element
+      // a nested root's content belongs to its own view; live-ignore is the user's
+      if (el.hasAttribute(ROOT) || el.hasAttribute(IGNORE)) return false
+      keep(el, next as Element)
+      return true
+    },
+    beforeAttributeUpdated (name: string, el: Element): boolean {
+      if (name === 'value' && el === document.activeElement) return false
+      return !((name === 'value' || name === 'checked' || name === 'selected') && held(el))
+    },
+  },
+}
+
+export function morph (root: Element, html: string): void {
+  Idiomorph.morph(root, html, config)
+}
