@@ -31,3 +31,9 @@ const config = {
 export function morph (root: Element, html: string): void {
   Idiomorph.morph(root, html, config)
 }
+
+// A delta replaces one element (found by id): morph just it, whatever the size of the root.
+const outer = { ...config, morphStyle: 'outerHTML' as const }
+export function morphElement (el: Element, html: string): void {
+  Idiomorph.morph(el, html, outer)
+}

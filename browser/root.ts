@@ -3,7 +3,7 @@ import {
   LISTENS, OPTIMISTIC_ERROR, OPTIMISTIC_ERROR_MS, POLICIES, ROOT, TOKEN,
 } from './constants.js'
 import { emit } from './emit.js'
-import { morph } from './morph.js'
+import { morph, morphElement } from './morph.js'
 import { begin, settle } from './pending.js'
 import { type Cache, type CachePolicy, cacheGet, cacheKey, cachePut } from './cache.js'
 import { current, publish, setRelay } from './bus.js'
@@ -198,6 +198,14 @@ export class LiveRoot {
     if (a.html !== undefined) {
       this.v = a.v
       this.show(a.html, false)
+    } else if (a.d !== undefined) {
+      // a delta applies only to the render it was made against, and only to
+      // an element of this view (not of a nested one)
+      const el = a.from === this.v ? document.getElementById(a.d[0]) : null
+      if (el === null || el.parentElement?.closest(`[${ROOT}]`) !== this.el) return this.render()
+      this.v = a.v
+      morphElement(el, a.d[1])
+      emit(this.el, EV_PATCHED, { v: this.v, cached: false })
     } else if (trusted) {
       this.v = a.v
     } else if (a.v !== this.v) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { Core } from './core.js'
+import { delta, type Delta } from './diff.js'
 import type { HandlerEntry } from './dispatch.js'
 import { GENERIC_MESSAGES, WireError, type WireErrorCode } from './errors.js'
 import type { EventFrame, StateFrame } from './protocol.js'
@@ -57,6 +58,12 @@ export class Session implements ViewRuntime {
   readonly #snapshots = new Map<string, Record<string, unknown>>()
   #snapshotSeq = 0
   #children: Array<{ name: string, session: Session }> = []
+  /**
+   * Replies and patches carry `d` (one changed element) + `from` instead of
+   * `html` when they can (docs/protocol.md, "Deltas"); tests should read
+   * the HTML a page holds (lib/testing.ts `page.html()`), not `reply.html`.
+   * How the last render reaches the browser: a delta against the render before it, or the full HTML. */
+  #change: { d: Delta, from: number } | { html: string } = { html: '' }
   #queue: Promise<void> = Promise.resolve()
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
@@ -134,7 +141,7 @@ export class Session implements ViewRuntime {
       await this.#run(entry, params, frame)
     } catch (err) {
       if (err instanceof WireError) return this.#error(err.code, err.detail, { ref: frame.ref, handler: err.handler })
-      throw err
+      this.#renderFailed(err, { ref: frame.ref, handler: frame.h })
     }
   }
 
@@ -162,7 +169,7 @@ export class Session implements ViewRuntime {
     const changed = await this.#render()
     if (failure !== undefined) {
       // State changed before the throw is kept and shown, like any function's.
-      if (changed) this.#send({ t: 'patch', id: this.id, v: this.version, html: this.html })
+      if (changed) this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
       this.log.error({ err: failure, view: this.#info.name, handler: entry.name }, 'fastify-live: event handler threw')
       return this.#error('handler_error', `${this.#info.name}.${entry.name}() threw: ${errorMessage(failure)}`, { ref: frame.ref, handler: entry.name })
     }
@@ -176,7 +183,8 @@ export class Session implements ViewRuntime {
       const snap = this.#snapshot()
       if (snap !== undefined) extra.snap = snap
     }
-    this.#reply(frame.ref, changed, extra)
+    // A cacheable result always carries its HTML: the browser stores it.
+    this.#reply(frame.ref, changed, extra, entry.cache !== undefined)
   }
 
   async handleState (frame: StateFrame): Promise<void> {
@@ -193,12 +201,20 @@ export class Session implements ViewRuntime {
       this.#reply(frame.ref, await this.#render())
       return this.#error('handler_error', `${this.#info.name}.onClientState() threw: ${errorMessage(err)}`, {})
     }
-    this.#reply(frame.ref, await this.#render())
+    try {
+      this.#reply(frame.ref, await this.#render())
+    } catch (err) {
+      this.#renderFailed(err, { ref: frame.ref })
+    }
   }
 
   /** A full render, whatever the browser holds (it reported a missed patch). */
   async handleRender (ref: number): Promise<void> {
-    await this.#render()
+    try {
+      await this.#render()
+    } catch (err) {
+      return this.#renderFailed(err, { ref })
+    }
     this.#send({ t: 'reply', ref, id: this.id, v: this.version, html: this.html })
   }
 
@@ -244,7 +260,11 @@ export class Session implements ViewRuntime {
     } catch (err) {
       hookError = err
     }
-    await this.#patch()
+    try {
+      await this.#patch()
+    } catch (err) {
+      return this.#renderFailed(err, { handler: name })
+    }
     const failure = error ?? hookError
     if (failure !== undefined) {
       this.log.error({ err: failure, view: this.#info.name, task: name }, 'fastify-live: task failed')
@@ -265,17 +285,23 @@ export class Session implements ViewRuntime {
 
   // ---- rendering -----------------------------------------------------------
 
-  /** Render; returns whether the HTML changed (and if so, bumps the version). */
+  /**
+   * Render; returns whether the HTML changed. A change bumps the version and
+   * prepares what to send: only the element that changed when it has an id
+   * (lib/diff.ts), else the full HTML.
+   */
   async #render (): Promise<boolean> {
     const html = await this.#renderInner()
     if (html === this.html) return false
+    const d = delta(this.html, html)
+    this.#change = d === null ? { html } : { d, from: this.version }
     this.html = html
     this.version++
     return true
   }
 
   async #patch (): Promise<void> {
-    if (await this.#render()) this.#send({ t: 'patch', id: this.id, v: this.version, html: this.html })
+    if (await this.#render()) this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
   }
 
   async #renderInner (): Promise<string> {
@@ -317,8 +343,9 @@ export class Session implements ViewRuntime {
           routeKey: init.routeKey, chain: [...init.chain, name], params: init.params, query: init.query, props: plain(props), request: this.request, id,
         })
         parts.push(await child.renderRoot())
-        if (this.out !== null) this.#core.handoff.put(child.id, child)
-        else child.fromHttp = true
+        // Its own join takes it from here, whether this render is an HTTP page, a remount on join or a re-render.
+        if (this.out === null) child.fromHttp = true
+        this.#core.handoff.put(child.id, child)
       }
       children.push({ name, session: child })
     }
@@ -367,8 +394,10 @@ export class Session implements ViewRuntime {
     }
   }
 
-  #reply (ref: number, changed: boolean, extra?: Record<string, unknown>): void {
-    this.#send(changed ? { t: 'reply', ref, id: this.id, v: this.version, html: this.html, ...extra } : { t: 'reply', ref, id: this.id, v: this.version, ...extra })
+  /** `full`: send the whole HTML even when a delta would do (results the browser caches). */
+  #reply (ref: number, changed: boolean, extra?: Record<string, unknown>, full = false): void {
+    const body = full ? { html: this.html } : changed ? this.#change : undefined
+    this.#send({ t: 'reply', ref, id: this.id, v: this.version, ...body, ...extra })
   }
 
   #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {
@@ -377,6 +406,12 @@ export class Session implements ViewRuntime {
 
   #send (frame: Record<string, unknown>): void {
     if (!this.closed) this.out?.send(frame)
+  }
+
+  /** The template threw: the browser keeps its last good HTML and gets an answer instead of waiting for one. */
+  #renderFailed (err: unknown, at: { ref?: number, handler?: string }): void {
+    this.log.error({ err, view: this.#info.name }, 'fastify-live: render failed')
+    this.#error('handler_error', `${this.#info.name} could not render: ${errorMessage(err)}`, at)
   }
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { Core, LiveStats } from './core.js'
+import { applyDelta, type Delta } from './diff.js'
 import { kCore } from './plugin.js'
 
 /** A frame the server sent. */
@@ -36,6 +37,12 @@ export class LivePage {
       this.frames.push(frame)
       const root = this.roots.find((r) => r.id === frame.id)
       if (root !== undefined && typeof frame.html === 'string') root.html = frame.html
+      if (root !== undefined && Array.isArray(frame.d)) {
+        // A delta replaces one element; like the browser, check it applies to the version held.
+        const next = frame.from === root.version ? applyDelta(root.html, frame.d as Delta) : null
+        if (next === null) throw new Error(`fastify-live/testing: the delta for ${root.id} does not apply (held v${root.version}, delta from v${String(frame.from)})`)
+        root.html = next
+      }
       if (root !== undefined && typeof frame.v === 'number' && frame.t !== 'error') root.version = frame.v
       for (const watch of this.#watchers) watch(frame)
       if (frame.ref !== undefined) {

@@ -1,0 +1,103 @@
+// Deltas: only what changed crosses the wire.
+//
+// The server keeps the last HTML it sent for each view. A new render is
+// compared with it: the common prefix and suffix leave one changed window.
+// The smallest element *with an id* that encloses that window in both
+// renders is sent as its new outer HTML, and the browser morphs just that
+// element. When no such element exists (the change touches the root's own
+// children, or ids repeat), the full HTML is sent instead.
+
+/** `[elementId, outerHtml]`: replace (morph) the element with that id. */
+export type Delta = [string, string]
+
+const CHUNK = 128
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr'])
+
+export function delta (before: string, after: string): Delta | null {
+  const max = Math.min(before.length, after.length)
+  // Compare in chunks first: string equality of slices is a memcmp, ~10×
+  // faster than a charCodeAt loop over the same characters.
+  let start = 0
+  while (start + CHUNK <= max && before.slice(start, start + CHUNK) === after.slice(start, start + CHUNK)) start += CHUNK
+  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++
+  let tail = 0
+  while (tail + CHUNK <= max - start && before.slice(before.length - tail - CHUNK, before.length - tail) === after.slice(after.length - tail - CHUNK, after.length - tail)) tail += CHUNK
+  while (tail < max - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++
+  const end = after.length - tail // the window in `after` is [start, end)
+  // Walk back through id'd start tags that begin before the window.
+  let at = start
+  // Siblings before the window are candidates too; past a few dozen, a full
+  // render is cheaper than the search.
+  for (let tries = 0; tries < 48; tries++) {
+    const idAt = after.lastIndexOf(' id="', at - 1)
+    if (idAt < 0) return null
+    const open = after.lastIndexOf('<', idAt)
+    at = open
+    if (open < 0) return null
+    const name = tagName(after, open)
+    if (name === null || after.lastIndexOf('>', idAt) > open) continue // the ` id="` is not inside this tag
+    const idEnd = after.indexOf('"', idAt + 5)
+    if (idEnd >= start) continue // the id itself changed
+    const id = after.slice(idAt + 5, idEnd)
+    const close = elementEnd(after, open, name)
+    if (close < 0 || close < end) continue // closes before the window ends: not an ancestor
+    // It starts in the common prefix, so at `open` in `before` too; there it
+    // must end as far from the end of the HTML as here, or the change altered
+    // its structure.
+    if (elementEnd(before, open, name) !== close - after.length + before.length) continue
+    if (!unique(after, id)) return null
+    return [id, after.slice(open, close)]
+  }
+  return null
+}
+
+const TAG = /<([a-zA-Z][\w-]*)/y
+function tagName (html: string, open: number): string | null {
+  TAG.lastIndex = open
+  const m = TAG.exec(html)
+  return m === null ? null : m[1]!.toLowerCase()
+}
+
+const tagPatterns = new Map<string, RegExp>()
+function tagPattern (name: string): RegExp {
+  let re = tagPatterns.get(name)
+  if (re === undefined) {
+    re = new RegExp(`<(/?)${name}(?=[\\s>/])`, 'gi')
+    if (tagPatterns.size < 256) tagPatterns.set(name, re)
+  }
+  return re
+}
+
+/** The index just past the element that starts at `open`, or -1. */
+function elementEnd (html: string, open: number, name: string): number {
+  const startEnd = html.indexOf('>', open)
+  if (startEnd < 0) return -1
+  if (VOID.has(name) || html.charCodeAt(startEnd - 1) === 47 /* / */) return startEnd + 1
+  const re = tagPattern(name)
+  re.lastIndex = startEnd + 1
+  let depth = 1
+  for (let m = re.exec(html); m !== null; m = re.exec(html)) {
+    depth += m[1] === '/' ? -1 : 1
+    if (depth === 0) {
+      const gt = html.indexOf('>', m.index)
+      return gt < 0 ? -1 : gt + 1
+    }
+  }
+  return -1
+}
+
+function unique (html: string, id: string): boolean {
+  const needle = ` id="${id}"`
+  const first = html.indexOf(needle)
+  return first >= 0 && html.indexOf(needle, first + needle.length) < 0
+}
+
+/** Apply a delta to HTML (what the browser does to its DOM); `null` when the element is not there. */
+export function applyDelta (html: string, [id, outer]: Delta): string | null {
+  const idAt = html.indexOf(` id="${id}"`)
+  if (idAt < 0) return null
+  const open = html.lastIndexOf('<', idAt)
+  const name = tagName(html, open)
+  const end = name === null ? -1 : elementEnd(html, open, name)
+  return end < 0 ? null : html.slice(0, open) + outer + html.slice(end)
+}
