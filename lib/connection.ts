@@ -19,6 +19,8 @@ export class Connection implements Outbox {
   #tokens: number
   #refilled = Date.now()
   #strikes = 0
+  /** Joins run one at a time, in arrival order, so a parent remounted by its join has handed off its embeds before their joins look for them. */
+  #joins: Promise<void> = Promise.resolve()
 
   constructor (core: Core, socket: WebSocket, request: FastifyRequest) {
     this.#core = core
@@ -69,7 +71,13 @@ export class Connection implements Outbox {
   }
 
   #dispatch (frame: InboundFrame): void {
-    if (frame.t === 'join') return void this.#join(frame)
+    if (frame.t === 'join') {
+      this.#joins = this.#joins.then(() => this.#join(frame)).catch((err) => {
+        this.#request.log.error({ err }, 'fastify-live: join failed')
+        this.#refuse('join_refused', 'the join failed', frame.ref, frame.id)
+      })
+      return
+    }
     const session = this.#views.get(frame.id)
     if (session === undefined) {
       // Leaving a view that is already gone is not an error.

@@ -41,7 +41,10 @@ const ROUTE_KEYS = new Set(['permissions', 'template', 'layout'])
 
 async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise<void> {
   const opts = resolveOptions(options ?? {}, app.log)
-  if (!app.hasDecorator('websocketServer')) await app.register(fastifyWebsocket)
+  // ws buffers a whole frame (up to 100 MiB by default) before we see it:
+  // frames up to 16× maxMessageBytes are read and refused as too_large; larger
+  // ones close the socket (1009) unread.
+  if (!app.hasDecorator('websocketServer')) await app.register(fastifyWebsocket, { options: { maxPayload: opts.maxMessageBytes * 16 } })
   if (!app.hasReplyDecorator('view')) {
     await app.register(fastifyView, { engine: { nunjucks }, root: [...opts.templates, PLUGIN_TEMPLATES] as any })
   }

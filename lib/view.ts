@@ -41,7 +41,8 @@ export abstract class LiveView {
   /** The Nunjucks template of the view, relative to the plugin's `templates`. */
   static template?: string
   /** Views this one's template may place with `{{ live.embed('Name', props) }}`. */
-  static embeds?: Record<string, typeof LiveView>
+  // `LiveViewClass`, not `typeof LiveView`: an abstract class type would make every concrete view unassignable to `app.live()`.
+  static embeds?: Record<string, LiveViewClass>
   /** Client-state keys this view receives (see `@clientState`). */
   static listensTo?: string[]
   /** Handler metadata for code without decorators (plain JavaScript). */
