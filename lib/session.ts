@@ -304,20 +304,27 @@ export class Session implements ViewRuntime {
     if (await this.#render()) this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
   }
 
+  /** The `live` helpers of the template context, made once per session. */
+  #helpers = {
+    embed: (name: string, props: Record<string, unknown> = {}) => {
+      if (!this.#info.embeds.has(name)) {
+        throw new Error(`${this.#info.name} embeds no view named "${name}"; add it to static embeds (known: ${[...this.#info.embeds.keys()].join(', ') || 'none'})`)
+      }
+      this.#calls.push({ name, props })
+      return safe(`<!--live-embed:${this.#calls.length - 1}-->`)
+    },
+    scripts: () => safe(this.#core.scripts),
+  }
+
+  /** The `live.embed()` calls of the render in progress (rendering is synchronous). */
+  #calls: Array<{ name: string, props: Record<string, unknown> }> = []
+
   async #renderInner (): Promise<string> {
-    const calls: Array<{ name: string, props: Record<string, unknown> }> = []
     const context = publicState(this.view)
-    context.live = {
-      embed: (name: string, props: Record<string, unknown> = {}) => {
-        if (!this.#info.embeds.has(name)) {
-          throw new Error(`${this.#info.name} embeds no view named "${name}"; add it to static embeds (known: ${[...this.#info.embeds.keys()].join(', ') || 'none'})`)
-        }
-        calls.push({ name, props })
-        return safe(`<!--live-embed:${calls.length - 1}-->`)
-      },
-      scripts: () => safe(this.#core.scripts),
-    }
+    context.live = this.#helpers
+    this.#calls = []
     const html = this.#info.template.render(context)
+    const calls = this.#calls
     return calls.length === 0 ? html : await this.#fillEmbeds(html, calls)
   }
 
