@@ -19,6 +19,7 @@ export class Connection implements Outbox {
   #tokens: number
   #refilled = Date.now()
   #strikes = 0
+  #closed = false
   /** Joins run one at a time, in arrival order, so a parent remounted by its join has handed off its embeds before their joins look for them. */
   #joins: Promise<void> = Promise.resolve()
 
@@ -44,8 +45,10 @@ export class Connection implements Outbox {
     return this.#views.get(id)
   }
 
+  /** Close the socket and end its views now, without waiting for the closing handshake. */
   close (code = 1001, reason = 'server shutting down'): void {
     this.#socket.close(code, reason)
+    this.#onClose()
   }
 
   #onMessage (data: Buffer, isBinary: boolean): void {
@@ -159,6 +162,8 @@ export class Connection implements Outbox {
   }
 
   #onClose (): void {
+    if (this.#closed) return
+    this.#closed = true
     for (const session of this.#views.values()) session.close()
     this.#views.clear()
     this.#core.stats.sockets--

@@ -41,6 +41,13 @@ const ROUTE_KEYS = new Set(['permissions', 'template', 'layout'])
 
 async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise<void> {
   const opts = resolveOptions(options ?? {}, app.log)
+  const connections = new Set<Connection>()
+  // Added before @fastify/websocket's own preClose, which closes every client
+  // without a code: ours tell the browser the server is going away (1001) and
+  // end the views and tasks before close() resolves.
+  app.addHook('preClose', async () => {
+    for (const connection of connections) connection.close()
+  })
   // ws buffers a whole frame (up to 100 MiB by default) before we see it:
   // frames up to 16× maxMessageBytes are read and refused as too_large; larger
   // ones close the socket (1009) unread.
@@ -63,7 +70,6 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
       (opts.debug && bundle.debug !== undefined ? ` data-live-debug="${escapeAttr(bundle.debug)}"` : '') + '></script>',
   }
   const forbiddenPage = renderer.template('live/forbidden.njk', 'the 403 page')
-  const connections = new Set<Connection>()
 
   app.get(`${opts.prefix}/socket`, {
     websocket: true,
@@ -125,9 +131,6 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   Object.defineProperty(live, kCore, { value: core })
   app.decorate('live', live)
 
-  app.addHook('preClose', async () => {
-    for (const connection of connections) connection.close()
-  })
   app.addHook('onClose', async () => {
     core.handoff.close()
   })

@@ -120,6 +120,8 @@ export class Session implements ViewRuntime {
   }
 
   async handleEvent (frame: EventFrame): Promise<void> {
+    // Queued before the view closed (a leave, a socket closed for flooding): dropped.
+    if (this.closed) return
     const entry = this.#info.table.handlers.get(frame.h)
     try {
       if (entry === undefined) throw new WireError('unknown_handler', `${this.#info.name} has no event handler "${frame.h}"; the handlers are: ${[...this.#info.table.handlers.keys()].join(', ') || 'none'}`, frame.h)
@@ -183,11 +185,14 @@ export class Session implements ViewRuntime {
       const snap = this.#snapshot()
       if (snap !== undefined) extra.snap = snap
     }
-    // A cacheable result always carries its HTML: the browser stores it.
-    this.#reply(frame.ref, changed, extra, entry.cache !== undefined)
+    // A cacheable result always carries its HTML: the browser stores it. So
+    // does a submit's: the browser gives the form the server's values (a
+    // text box clears after "Add"), also when the form's HTML did not change.
+    this.#reply(frame.ref, changed, extra, entry.cache !== undefined || frame.type === 'submit')
   }
 
   async handleState (frame: StateFrame): Promise<void> {
+    if (this.closed) return
     const keys = Object.keys(frame.values)
     const foreign = keys.find((k) => !this.#info.listensTo.has(k))
     if (foreign !== undefined) {
@@ -227,6 +232,7 @@ export class Session implements ViewRuntime {
   startAsync (name: string, fn: (signal: AbortSignal) => unknown, loading?: string): void {
     if (this.closed) return
     this.cancelAsync(name)
+    if (loading !== undefined) (this.view as any)[loading] = true // cancelling the run it replaces turned it off
     const controller = new AbortController()
     this.#tasks.set(name, controller)
     this.#core.stats.tasks++
@@ -248,6 +254,9 @@ export class Session implements ViewRuntime {
     this.#tasks.delete(name)
     this.#core.stats.tasks--
     controller.abort(new Error(`task "${name}" was cancelled`))
+    // A cancelled @background task never reaches #taskDone: turn its @loading off here.
+    const entry = this.#info.table.handlers.get(name)
+    if (entry !== undefined && entry.background && entry.loading !== undefined && !this.closed) (this.view as any)[entry.loading] = false
     return true
   }
 

@@ -36,8 +36,10 @@ export class TokenSigner {
     const dot = token.indexOf('.')
     if (dot <= 0) return { ok: false, reason: 'the token is malformed' }
     const body = token.slice(0, dot)
-    const mac = Buffer.from(token.slice(dot + 1), 'base64url')
-    const expected = Buffer.from(this.#mac(body), 'base64url')
+    // Compare the signature's text, not its decoding: base64url decoding skips
+    // stray characters, which would let altered tokens verify.
+    const mac = Buffer.from(token.slice(dot + 1))
+    const expected = Buffer.from(this.#mac(body))
     if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return { ok: false, reason: 'the token signature is invalid' }
     let claims: MountClaims
     try {
