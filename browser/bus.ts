@@ -36,9 +36,10 @@ export function publish (changes: Params, from?: unknown): void {
   for (const key in changes) {
     const json = JSON.stringify(changes[key] ?? null)
     values.set(key, json)
-    const value = out[key] = JSON.parse(json)
+    out[key] = JSON.parse(json)
+    // each subscriber gets its own copy: one that mutates it can't change what the others (or the views) get
     for (const fn of subs.get(key) ?? []) {
-      try { fn(value, key) } catch (err) { console.error(err) }
+      try { fn(JSON.parse(json), key) } catch (err) { console.error(err) }
     }
   }
   relay(out, from)

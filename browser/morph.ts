@@ -22,10 +22,20 @@ const config = {
       return true
     },
     beforeAttributeUpdated (name: string, el: Element): boolean {
-      if (name === 'value' && el === document.activeElement) return false
+      if (name === 'value' && el === document.activeElement && (released === null || (el as HTMLInputElement).form !== released)) return false
       return !((name === 'value' || name === 'checked' || name === 'selected') && held(el))
     },
   },
+}
+
+// The form whose submit reply is being applied: its fields take the server's
+// values even when focused (the todo box clears after Add, also with Enter).
+let released: HTMLFormElement | null = null
+
+/** Apply the reply to a submit of `form` (`fn`) with the form's focused field unguarded. */
+export function releasing (form: HTMLFormElement, fn: () => void): void {
+  released = form
+  try { fn() } finally { released = null }
 }
 
 export function morph (root: Element, html: string): void {

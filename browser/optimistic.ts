@@ -56,6 +56,11 @@ export function keepOptimistic (s: Slot, next: Element): void {
     } else if (c.k === 'text') {
       c.kids = [...next.childNodes]
       next.textContent = c.text
+    } else if (c.k === 'control') {
+      // The morph leaves the control as the user set it; an undo returns to this render.
+      if (next instanceof HTMLSelectElement) c.selected = [...next.options].filter((o) => o.defaultSelected).map((o) => o.value)
+      else if (next instanceof HTMLInputElement) { c.value = next.defaultValue; c.checked = next.defaultChecked }
+      else if (next instanceof HTMLTextAreaElement) c.value = next.defaultValue
     }
   }
 }
@@ -77,7 +82,7 @@ export function settleOptimistic (changes: Change[], ok: boolean): void {
     } else if (c.k === 'text') {
       c.el.replaceChildren(...c.kids)
     } else {
-      resetControl(c.el as HTMLInputElement)
+      resetControl(c)
     }
   }
 }
@@ -87,13 +92,20 @@ function setAttr (el: Element, name: string, value: string | null): void {
   else el.setAttribute(name, value)
 }
 
-// The default* properties mirror the server's last render (the morph keeps
-// the attributes of controls in flight unchanged), so they are what to return to.
-function resetControl (el: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement): void {
+// The default* properties mirror the server's render from before the event
+// (the morph keeps the attributes of controls in flight unchanged); a render
+// that came meanwhile (e.g. a handler that changed the field, then threw) is
+// newer, so it replaces them first.
+function resetControl (c: Extract<Change, { k: 'control' }>): void {
+  const el = c.el as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement
   if (el instanceof HTMLSelectElement) {
-    for (const o of el.options) o.selected = o.defaultSelected
+    for (const o of el.options) {
+      if (c.selected) o.defaultSelected = c.selected.includes(o.value)
+      o.selected = o.defaultSelected
+    }
   } else if (el.type === 'checkbox' || el.type === 'radio') {
     const input = el as HTMLInputElement
+    if (c.checked !== undefined) input.defaultChecked = c.checked
     input.checked = input.defaultChecked
     if (input.type === 'radio') {
       for (const r of (input.form ?? document).querySelectorAll<HTMLInputElement>('input[type=radio]')) {
@@ -101,6 +113,7 @@ function resetControl (el: HTMLInputElement | HTMLSelectElement | HTMLTextAreaEl
       }
     }
   } else {
+    if (c.value !== undefined) el.defaultValue = c.value
     el.value = el.defaultValue
   }
 }

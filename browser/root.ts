@@ -3,7 +3,7 @@ import {
   LISTENS, OPTIMISTIC_ERROR, OPTIMISTIC_ERROR_MS, POLICIES, ROOT, TOKEN,
 } from './constants.js'
 import { emit } from './emit.js'
-import { morph, morphElement } from './morph.js'
+import { morph, morphElement, releasing } from './morph.js'
 import { begin, settle } from './pending.js'
 import { type Cache, type CachePolicy, cacheGet, cacheKey, cachePut } from './cache.js'
 import { current, publish, setRelay } from './bus.js'
@@ -147,6 +147,7 @@ export class LiveRoot {
     // shows its html. Another snap: the snapshot was gone and the handler ran.
     const restored = hit !== undefined && a.snap === hit.snap
     if (hit && !restored && a.html === undefined) this.render()
+    else if (type === 'submit') releasing(el as HTMLFormElement, () => this.apply(a, restored))
     else this.apply(a, restored)
     // errors never reach here, so they are never cached
     if (key !== undefined && a.snap !== undefined && !restored && (a.html !== undefined || !hit)) {

@@ -6,7 +6,8 @@ export type Change =
   | { k: 'class', el: Element, name: string, add: boolean, did: boolean }
   | { k: 'attr', el: Element, name: string, prev: string | null, next: string | null }
   | { k: 'text', el: Element, text: string, kids: Node[] }
-  | { k: 'control', el: Element }
+  /** what the user changed; value/checked/selected: the server's latest render of it, once a morph showed one */
+  | { k: 'control', el: Element, value?: string, checked?: boolean, selected?: string[] }
 
 export interface Slot {
   /** in-flight events fired by this element (live-pending, aria-busy) */

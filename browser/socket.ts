@@ -66,7 +66,8 @@ export class Socket {
     const ref = ++this.ref
     return new Promise((resolve) => {
       this.calls.set(ref, resolve)
-      const raw = JSON.stringify({ ...frame, ref })
+      // ref and id first: a server refusing a frame unread (too large, rate limited) still finds them
+      const raw = JSON.stringify({ ref, ...frame })
       if (debug.on) tap('out', JSON.parse(raw), raw)
       this.ws!.send(raw)
     })

@@ -52,10 +52,10 @@ export class Connection implements Outbox {
   }
 
   #onMessage (data: Buffer, isBinary: boolean): void {
-    if (!this.#take()) return
+    if (!this.#take()) return this.#refuse('rate_limited', `more than ${this.#core.opts.rateLimit.perSecond} frames a second; slow down`, ...peek(data))
     if (isBinary) return this.#refuse('bad_message', 'binary frames are not accepted; send JSON text')
     if (data.length > this.#core.opts.maxMessageBytes) {
-      return this.#refuse('too_large', `the frame has ${data.length} bytes; the limit is ${this.#core.opts.maxMessageBytes} (maxMessageBytes)`)
+      return this.#refuse('too_large', `the frame has ${data.length} bytes; the limit is ${this.#core.opts.maxMessageBytes} (maxMessageBytes)`, ...peek(data))
     }
     let frame: unknown
     try {
@@ -149,11 +149,8 @@ export class Connection implements Outbox {
       this.#strikes = 0
       return true
     }
-    if (++this.#strikes > burst) {
-      this.close(1008, 'rate limit exceeded')
-    } else if (this.#strikes === 1 || this.#strikes % 50 === 0) {
-      this.#refuse('rate_limited', `more than ${perSecond} frames a second; slow down`)
-    }
+    // A socket that keeps sending past a whole burst of refusals is abusive.
+    if (++this.#strikes > burst) this.close(1008, 'rate limit exceeded')
     return false
   }
 
@@ -168,6 +165,18 @@ export class Connection implements Outbox {
     this.#views.clear()
     this.#core.stats.sockets--
   }
+}
+
+/**
+ * The `ref` and view `id` of a frame that will not be parsed (too large, over
+ * the rate limit), read from its first bytes, where the bundle writes them,
+ * so the browser can settle the call it is waiting on.
+ */
+function peek (data: Buffer): [number | undefined, string | undefined] {
+  const head = data.subarray(0, 96).toString('latin1')
+  const ref = /"ref":(\d{1,15})[,}]/.exec(head)
+  const id = /"id":"(lv-[\w-]{10})"/.exec(head)
+  return [ref === null ? undefined : Number(ref[1]), id?.[1]]
 }
 
 function refOf (frame: unknown): number | undefined {

@@ -78,10 +78,12 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
   const layout = opts.layout ?? 'live/layout.njk'
   if (layout !== false && (typeof layout !== 'string' || layout === '')) throw new FST_LIVE_OPTIONS('"layout": give a template name or false')
   const prefix = opts.prefix ?? '/_live'
-  if (typeof prefix !== 'string' || !/^\/[\w\-/]*[^/]$/.test(prefix)) throw new FST_LIVE_OPTIONS('"prefix": give a path such as "/_live" (leading slash, no trailing slash)')
+  if (typeof prefix !== 'string' || !/^(\/[\w-]+)+$/.test(prefix)) throw new FST_LIVE_OPTIONS('"prefix": give a path such as "/_live" (leading slash, no trailing slash)')
   if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw new FST_LIVE_OPTIONS('"debug": give true or false')
-  const rate = opts.rateLimit ?? {}
-  if (typeof rate !== 'object' || rate === null) throw new FST_LIVE_OPTIONS('"rateLimit": give { burst, perSecond }')
+  const rate = opts.rateLimit === undefined ? {} : opts.rateLimit
+  if (typeof rate !== 'object' || rate === null || Object.keys(rate).some((k) => k !== 'burst' && k !== 'perSecond')) {
+    throw new FST_LIVE_OPTIONS('"rateLimit": give { burst, perSecond } (both optional)')
+  }
   const origins = opts.allowedOrigins ?? []
   if (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string')) throw new FST_LIVE_OPTIONS('"allowedOrigins": give a list of origins such as "https://example.com"')
   return {
@@ -96,15 +98,17 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
     tokenMaxAge: positive('tokenMaxAge', opts.tokenMaxAge, 86_400_000),
     handoffTtl: positive('handoffTtl', opts.handoffTtl, 10_000),
     maxMessageBytes: positive('maxMessageBytes', opts.maxMessageBytes, 65_536),
-    maxViewsPerSocket: positive('maxViewsPerSocket', opts.maxViewsPerSocket, 100),
-    rateLimit: { burst: positive('rateLimit.burst', rate.burst, 200), perSecond: positive('rateLimit.perSecond', rate.perSecond, 100) },
+    maxViewsPerSocket: positive('maxViewsPerSocket', opts.maxViewsPerSocket, 100, true),
+    rateLimit: { burst: positive('rateLimit.burst', rate.burst, 200, true), perSecond: positive('rateLimit.perSecond', rate.perSecond, 100) },
     allowedOrigins: origins,
   }
 }
 
-function positive (name: string, value: unknown, fallback: number): number {
+function positive (name: string, value: unknown, fallback: number, whole = false): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new FST_LIVE_OPTIONS(`"${name}": give a number greater than 0`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value))) {
+    throw new FST_LIVE_OPTIONS(`"${name}": give a ${whole ? 'whole number' : 'number'} greater than 0`)
+  }
   return value
 }
 

@@ -70,6 +70,15 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
       (opts.debug && bundle.debug !== undefined ? ` data-live-debug="${escapeAttr(bundle.debug)}"` : '') + '></script>',
   }
   const forbiddenPage = renderer.template('live/forbidden.njk', 'the 403 page')
+  const errorPage = renderer.template('live/error.njk', 'the error page')
+  // A live page whose mount or render throws answers with an HTML error page:
+  // detailed in debug mode, generic otherwise (no user error message, no stack).
+  const pageError = (err: Error & { statusCode?: number }, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+    if (status >= 500) request.log.error({ err }, 'fastify-live: the live page failed to render')
+    const detail = opts.debug ? (err.stack ?? err.message) : ''
+    return reply.code(status).type('text/html; charset=utf-8').send(errorPage.render({ status, title: status >= 500 ? 'Server Error' : 'Error', detail }))
+  }
 
   app.get(`${opts.prefix}/socket`, {
     websocket: true,
@@ -102,7 +111,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     const route: LiveRoute = { key, info, permissions, layout: layoutName }
     core.routes.set(key, route)
 
-    this.get(path, async (request: FastifyRequest, reply: FastifyReply) => {
+    this.get(path, { errorHandler: pageError }, async (request: FastifyRequest, reply: FastifyReply) => {
       if (permissions.length > 0) {
         const missing = await missingPermissions(core, request, permissions)
         if (missing !== null) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { Core } from './core.js'
 import { delta, type Delta } from './diff.js'
@@ -55,8 +55,7 @@ export class Session implements ViewRuntime {
   readonly #init: SessionInit
   readonly #life = new AbortController()
   readonly #tasks = new Map<string, AbortController>()
-  readonly #snapshots = new Map<string, Record<string, unknown>>()
-  #snapshotSeq = 0
+  readonly #snapshots = new Map<string, { key: string, state: Record<string, unknown> }>()
   #children: Array<{ name: string, session: Session }> = []
   /**
    * Replies and patches carry `d` (one changed element) + `from` instead of
@@ -135,7 +134,7 @@ export class Session implements ViewRuntime {
         throw new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
       }
       if (entry.permissions.length > 0) await this.#checkPermissions(entry)
-      if (frame.hit !== undefined && entry.cache !== undefined && this.#restore(frame.hit)) {
+      if (frame.hit !== undefined && entry.cache !== undefined && this.#restore(frame.hit, cacheKey(entry, params))) {
         const changed = await this.#render()
         this.#reply(frame.ref, changed, { snap: frame.hit })
         return
@@ -182,7 +181,7 @@ export class Session implements ViewRuntime {
       extra.cs = cs
     }
     if (entry.cache !== undefined) {
-      const snap = this.#snapshot()
+      const snap = this.#snapshot(cacheKey(entry, params))
       if (snap !== undefined) extra.snap = snap
     }
     // A cacheable result always carries its HTML: the browser stores it. So
@@ -202,9 +201,10 @@ export class Session implements ViewRuntime {
       await this.view.onClientState?.(frame.values)
       Object.assign(this.view, frame.values)
     } catch (err) {
+      // Like a handler that throws: what changed is shown, and the frame gets one answer, the error.
       this.log.error({ err, view: this.#info.name }, 'fastify-live: onClientState threw')
-      this.#reply(frame.ref, await this.#render())
-      return this.#error('handler_error', `${this.#info.name}.onClientState() threw: ${errorMessage(err)}`, {})
+      if (await this.#render()) this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
+      return this.#error('handler_error', `${this.#info.name}.onClientState() threw: ${errorMessage(err)}`, { ref: frame.ref })
     }
     try {
       this.#reply(frame.ref, await this.#render())
@@ -375,7 +375,8 @@ export class Session implements ViewRuntime {
 
   // ---- @cache snapshots ----------------------------------------------------
 
-  #snapshot (): string | undefined {
+  /** Snapshot the state a cached result shows, for hits on the same handler and key params only. */
+  #snapshot (key: string): string | undefined {
     let state: Record<string, unknown>
     try {
       state = structuredClone(publicState(this.view))
@@ -383,18 +384,21 @@ export class Session implements ViewRuntime {
       this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} has state that cannot be snapshotted for @cache (${errorMessage(err)}); keep public properties plain data`)
       return undefined
     }
-    const id = (++this.#snapshotSeq).toString(36)
-    this.#snapshots.set(id, state)
+    // Unguessable, and only good for the same handler and key: a client cannot
+    // roll the view back to an arbitrary earlier state.
+    const id = randomBytes(9).toString('base64url')
+    this.#snapshots.set(id, { key, state })
     if (this.#snapshots.size > MAX_SNAPSHOTS) this.#snapshots.delete(this.#snapshots.keys().next().value!)
     return id
   }
 
-  /** Put the view back in the state of a cached result; `false` when that snapshot is gone. */
-  #restore (id: string): boolean {
-    const state = this.#snapshots.get(id)
-    if (state === undefined) return false
+  /** Put the view back in the state of a cached result; `false` when that snapshot is gone or for another call. */
+  #restore (id: string, key: string): boolean {
+    const snapshot = this.#snapshots.get(id)
+    if (snapshot === undefined || snapshot.key !== key) return false
     this.#snapshots.delete(id)
-    this.#snapshots.set(id, state) // most recently used
+    this.#snapshots.set(id, snapshot) // most recently used
+    const state = snapshot.state
     const view = this.view as any
     for (const key of Object.keys(publicState(view))) if (!(key in state)) delete view[key]
     Object.assign(view, structuredClone(state))
@@ -447,6 +451,11 @@ export async function missingPermissions (core: Core, request: FastifyRequest, r
   }
   const missing = required.filter((p) => !granted.has(p))
   return missing.length === 0 ? null : `the permission${missing.length > 1 ? 's' : ''} ${missing.map((p) => `"${p}"`).join(', ')}`
+}
+
+/** What a `@cache` result is keyed by: the handler and the values of its key params (as validated). */
+function cacheKey (entry: HandlerEntry, params: Record<string, unknown>): string {
+  return entry.name + JSON.stringify(entry.cache!.keyParams.map((p) => params[p] ?? null))
 }
 
 /** Embed ids are derived from the parent's, so a remounted parent finds its embeds where the browser has them. */

@@ -72,7 +72,7 @@ export class LivePage {
     const ref = typeof frame.ref === 'number' ? frame.ref : ++this.#ref
     this.#ref = Math.max(this.#ref, ref)
     const reply = new Promise<ServerFrame>((resolve) => this.#waiting.set(ref, resolve))
-    this.#socket.send(JSON.stringify({ ...frame, ref }))
+    this.#socket.send(JSON.stringify({ ref, ...frame }))
     return await reply
   }
 

@@ -68,6 +68,10 @@ export default function start ({ log }: { log: DebugEntry[] }): void {
   }
   for (const entry of log) onEntry(entry)
   document.addEventListener('live:debug', (e) => onEntry((e as CustomEvent<DebugEntry>).detail))
+  // views join, leave and reconnect while the overlay is open
+  const refresh = (): void => { if (!panel.hidden) renderViews(viewsEl) }
+  document.addEventListener('live:connected', refresh)
+  document.addEventListener('live:disconnected', refresh)
 }
 
 function draw (row: LogRow, tr: HTMLTableRowElement): void {
@@ -102,7 +106,7 @@ function renderViews (el: HTMLElement): void {
     const table = document.createElement('table')
     for (const [name, h] of Object.entries(info.handlers)) {
       const tr = table.insertRow()
-      tr.append(cell(name), cell(h.description ?? '', 'muted'), cell(JSON.stringify(h.params ?? 'any'), 'code'),
+      tr.append(cell(name), cell(h.description ?? '', 'muted'), cell(h.params === undefined ? 'any' : JSON.stringify(h.params), 'code'),
         cell(Object.keys(h.policies ?? {}).length === 0 ? '' : JSON.stringify(h.policies), 'code'))
     }
     if (table.rows.length === 0) table.insertRow().append(cell('no handlers', 'muted'))

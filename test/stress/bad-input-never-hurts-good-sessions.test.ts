@@ -241,7 +241,11 @@ const KINDS: Kind[] = [
   {
     name: 'oversized frame',
     expect: 'too_large',
-    make: (ctx) => ({ data: JSON.stringify({ t: 'event', ref: ctx.c.ref(), id: ctx.victim.id, h: 'add', p: { by: 1, filler: 'x'.repeat(MAX_MESSAGE_BYTES + ctx.r.int(8000)) }, type: 'click' }) }),
+    // Refused unread, but its ref is in its first bytes: the answer carries it.
+    make: (ctx) => {
+      const ref = ctx.c.ref()
+      return { data: JSON.stringify({ t: 'event', ref, id: ctx.victim.id, h: 'add', p: { by: 1, filler: 'x'.repeat(MAX_MESSAGE_BYTES + ctx.r.int(8000)) }, type: 'click' }), ref }
+    },
   },
   {
     name: 'deeply nested params',

@@ -1,0 +1,113 @@
+import t from 'tap'
+import type { Page } from 'playwright-core'
+import { launchBrowser, serve } from '../helpers/browser.js'
+import { OptimisticView, installProbes, record, snap } from '../helpers/ui-optimistic.js'
+import { gate, openWiredPage } from '../helpers/ui-wire.js'
+
+// While an @optimistic call is in flight its change survives every morph (the
+// @loading patch, the replies of other calls); when it succeeds, the server's
+// render is what the page shows. Two calls in flight on different elements
+// never undo each other.
+
+const browser = await launchBrowser(t)
+const { url } = await serve(t, [['/opt', OptimisticView]])
+
+t.beforeEach(() => {
+  record.calls = []
+  record.gates = {}
+})
+
+const shows = async (page: Page, id: string, text: string) =>
+  await page.waitForFunction(([id, text]) => document.getElementById(id!)!.textContent === text, [id, text])
+
+async function watchErrors (page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as any
+    w.__errors = []
+    document.addEventListener('live:error', (e) => w.__errors.push((e as CustomEvent).detail))
+  })
+}
+
+t.test('the change lasts through the loading patch, then the server\'s render replaces it', async (t) => {
+  const page = await openWiredPage(t, browser, `${url}/opt`)
+  await installProbes(page)
+  const held = gate()
+  record.gates = { '': held.promise }
+  await page.click('#count')
+  await page.click('#add')
+  await shows(page, 'busy', 'true')
+  t.match(await snap(page, 'count'), { html: '…', attrs: { 'data-n': 'pending' } }, 'kept through the @loading patch')
+  t.same((await snap(page, 'add')).classes, ['done', 'item'])
+
+  held.open()
+  await shows(page, 'n', '2')
+  t.match(await snap(page, 'count'), { html: 'Count 2', attrs: { 'data-n': '2' } }, 'the server\'s text and attribute')
+  t.same((await snap(page, 'add')).classes, ['item'], 'the server did not render the predicted class, so it is gone')
+  t.notOk(await page.$eval('[data-live-root]', (r) => r.classList.contains('live-optimistic-error')))
+})
+
+t.test('two calls in flight on different elements: the first reply keeps the second\'s change', async (t) => {
+  const page = await openWiredPage(t, browser, `${url}/opt`)
+  await installProbes(page)
+  const a = gate()
+  const b = gate()
+  record.gates = { a: a.promise, b: b.promise }
+  await page.click('#a')
+  await page.click('#b')
+  t.match(await snap(page, 'a'), { classes: ['on', 'pair'], html: 'A…' })
+  t.match(await snap(page, 'b'), { classes: ['on', 'pair'], html: 'B…' })
+
+  a.open()
+  await shows(page, 'a-state', 'done')
+  t.match(await snap(page, 'a'), { classes: ['pair'], html: 'A done' }, 'a shows the server\'s render')
+  t.match(await snap(page, 'b'), { classes: ['on', 'pair'], html: 'B…' }, 'b keeps its change through a\'s reply')
+
+  b.open()
+  await shows(page, 'b-state', 'done')
+  t.match(await snap(page, 'b'), { classes: ['pair'], html: 'B done' })
+  t.match(await snap(page, 'a'), { classes: ['pair'], html: 'A done' })
+  t.same(record.calls.map((c) => c.params), [{ which: 'a' }, { which: 'b' }])
+})
+
+t.test('two calls in flight: the first one\'s error undoes only its own change', async (t) => {
+  const page = await openWiredPage(t, browser, `${url}/opt`)
+  await installProbes(page)
+  await watchErrors(page)
+  const a = gate()
+  const b = gate()
+  record.gates = { a: a.promise, b: b.promise }
+  await page.click('#a-fails')
+  await page.click('#b')
+  t.match(await snap(page, 'a-fails'), { classes: ['on', 'pair'], html: 'A…' })
+
+  a.open()
+  await page.waitForFunction(() => (window as any).__errors.length === 1)
+  t.match(await snap(page, 'a-fails'), { classes: ['pair'], html: 'A ' }, 'a is undone')
+  t.match(await snap(page, 'b'), { classes: ['on', 'pair'], html: 'B…' }, 'b is not')
+  t.ok(await page.$eval('[data-live-root]', (r) => r.classList.contains('live-optimistic-error')))
+
+  b.open()
+  await shows(page, 'b-state', 'done')
+  t.match(await snap(page, 'b'), { classes: ['pair'], html: 'B done' })
+  t.match(await page.evaluate(() => (window as any).__errors), [{ code: 'handler_error', handler: 'act' }])
+})
+
+t.test('two calls in flight: the second one\'s error does not undo the first one\'s result', async (t) => {
+  const page = await openWiredPage(t, browser, `${url}/opt`)
+  await installProbes(page)
+  await watchErrors(page)
+  const a = gate()
+  const b = gate()
+  record.gates = { a: a.promise, b: b.promise }
+  await page.click('#b')
+  await page.click('#a-fails')
+  b.open()
+  await shows(page, 'b-state', 'done')
+  t.match(await snap(page, 'b'), { classes: ['pair'], html: 'B done' })
+  t.match(await snap(page, 'a-fails'), { classes: ['on', 'pair'], html: 'A…' }, 'still in flight, still changed')
+
+  a.open()
+  await page.waitForFunction(() => (window as any).__errors.length === 1)
+  t.match(await snap(page, 'a-fails'), { classes: ['pair'], html: 'A ' })
+  t.match(await snap(page, 'b'), { classes: ['pair'], html: 'B done' }, 'b keeps the server\'s render')
+})

@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify'
+import { WebSocket as WebSocketClient, type WebSocket } from 'ws'
+import { LivePage, parseRoots, type ServerFrame } from '../../lib/testing.js'
+
+/** The plugin's socket path under the default prefix. */
+export const SOCKET = '/_live/socket'
+
+interface OpenOptions {
+  /** Headers of the GET (and of the socket, unless `socketHeaders` is given). */
+  headers?: Record<string, string>
+  /** Headers of the WebSocket upgrade request only. */
+  socketHeaders?: Record<string, string>
+  /** Join every root at once (default `true`); joins are not checked. */
+  join?: boolean
+}
+
+/**
+ * Like `openLive`, but keeps the raw socket (to watch it close) and leaves
+ * join refusals to the test: `const { page, socket } = await openPage(app, '/x')`.
+ */
+export async function openPage (app: FastifyInstance, url: string, options: OpenOptions = {}): Promise<{ page: LivePage, socket: WebSocket, joins: ServerFrame[] }> {
+  const res = await app.inject({ method: 'GET', url, headers: options.headers })
+  if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${res.body.slice(0, 200)}`)
+  return await attach(app, res.body, options.socketHeaders ?? options.headers, options.join)
+}
+
+/** Open a socket for an already rendered page body. */
+export async function attach (app: FastifyInstance, body: string, headers?: Record<string, string>, join = true): Promise<{ page: LivePage, socket: WebSocket, joins: ServerFrame[] }> {
+  const socket = await app.injectWS(SOCKET, { headers })
+  const page = new LivePage(body, parseRoots(body), socket)
+  const joins = join ? await page.join() : []
+  return { page, socket, joins }
+}
+
+/** Resolves with the close code once the socket has closed. */
+export function closed (socket: WebSocket): Promise<number> {
+  if (socket.readyState === 3) return Promise.resolve(-1)
+  return new Promise((resolve) => socket.once('close', (code) => resolve(code)))
+}
+
+/** Resolves when `test()` holds, checked after each turn of the event loop (for server-side counters with no frame to await). */
+export async function until (test: () => boolean, what: string, limitMs = 2000): Promise<void> {
+  const start = Date.now()
+  while (!test()) {
+    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+/** A promise with its resolve function, for handlers a test releases. */
+export function deferred<T = void> (): { promise: Promise<T>, resolve: (value: T) => void, reject: (err: unknown) => void } {
+  let resolve!: (value: T) => void
+  let reject!: (err: unknown) => void
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  return { promise, resolve, reject }
+}
+
+/** The root's HTML as the browser holds it once `frame` has arrived (full renders and deltas applied). */
+export async function shownAfter (page: LivePage, frame: Promise<ServerFrame>, id?: string): Promise<string> {
+  await frame
+  return page.html(id)
+}
+
+/** Listen on a free local port (closed with the app); returns the base URL, e.g. `http://127.0.0.1:40123`. */
+export async function listen (app: FastifyInstance): Promise<string> {
+  return await app.listen({ port: 0, host: '127.0.0.1' })
+}
+
+/** A real WebSocket to the plugin's socket of a listening app (for what the in-memory test socket cannot show: origins, closing handshakes). */
+export async function realSocket (base: string, headers: Record<string, string> = {}): Promise<WebSocket> {
+  const ws = new WebSocketClient(base.replace(/^http/, 'ws') + SOCKET, { headers })
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve())
+    ws.once('error', reject)
+    ws.once('unexpected-response', (req, res) => {
+      req.destroy() // with this listener, ws leaves the refused connection open
+      reject(new Error(`Unexpected server response: ${res.statusCode}`))
+    })
+  })
+  return ws
+}

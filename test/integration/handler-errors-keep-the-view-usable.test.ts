@@ -1,0 +1,89 @@
+import t from 'tap'
+import { LiveView, eventHandler } from '../../lib/index.js'
+import { openLive } from '../../lib/testing.js'
+import { buildApp } from '../helpers/app.js'
+
+class FragileView extends LiveView {
+  static override template = 'fragile.njk'
+  count = 0
+  broken = false
+
+  @eventHandler()
+  increment () { this.count++ }
+
+  @eventHandler()
+  halfway () {
+    this.count = 5
+    throw new Error('the database went away')
+  }
+
+  @eventHandler()
+  async later () {
+    await new Promise((resolve) => setImmediate(resolve))
+    throw new Error('async failure')
+  }
+
+  @eventHandler()
+  throwsString () {
+    // eslint-disable-next-line no-throw-literal
+    throw 'not an Error'
+  }
+
+  /** Leaves state the template cannot render. */
+  @eventHandler()
+  breakTemplate () { this.broken = true }
+
+  @eventHandler()
+  repair () { this.broken = false; this.count = 42 }
+}
+
+t.test('state changed before the throw is kept and patched, then the error arrives', async (t) => {
+  const app = await buildApp(t, [['/fragile', FragileView]])
+  const page = await openLive(app, '/fragile')
+  t.teardown(() => page.close())
+  const reply = await page.event('halfway')
+  t.match(reply, { t: 'error', code: 'handler_error', handler: 'halfway', id: page.roots[0]!.id, message: /FragileView\.halfway\(\) threw: the database went away/ })
+  const patchAt = page.frames.findIndex((f) => f.t === 'patch')
+  t.ok(patchAt !== -1 && patchAt < page.frames.indexOf(reply), 'the patch comes before the error')
+  t.match(page.html(), /count=5/, 'the browser shows the state the handler left')
+  t.equal(page.roots[0]!.version, 2)
+})
+
+t.test('the view keeps working after a handler throws', async (t) => {
+  const app = await buildApp(t, [['/fragile', FragileView]])
+  const page = await openLive(app, '/fragile')
+  t.teardown(() => page.close())
+  await page.event('halfway')
+  const reply = await page.event('increment')
+  t.equal(reply.t, 'reply')
+  t.match(page.html(), /count=6/)
+})
+
+t.test('an async handler that rejects is reported the same way', async (t) => {
+  const app = await buildApp(t, [['/fragile', FragileView]])
+  const page = await openLive(app, '/fragile')
+  t.teardown(() => page.close())
+  t.match(await page.event('later'), { t: 'error', code: 'handler_error', handler: 'later', message: /async failure/ })
+  t.notOk(page.frames.some((f) => f.t === 'patch'), 'nothing changed, so nothing is patched')
+  t.equal((await page.event('increment')).t, 'reply')
+})
+
+t.test('a thrown non-Error is reported too', async (t) => {
+  const app = await buildApp(t, [['/fragile', FragileView]])
+  const page = await openLive(app, '/fragile')
+  t.teardown(() => page.close())
+  t.match(await page.event('throwsString'), { t: 'error', code: 'handler_error', message: /threw: not an Error/ })
+})
+
+t.test('a render that fails is answered, and the view recovers once its state renders again', async (t) => {
+  const app = await buildApp(t, [['/fragile', FragileView]])
+  const page = await openLive(app, '/fragile')
+  t.teardown(() => page.close())
+  const before = page.html()
+  t.match(await page.event('breakTemplate'), { t: 'error', code: 'handler_error', handler: 'breakTemplate' }, 'the browser is not left waiting')
+  t.equal(page.html(), before, 'the browser keeps the last good render')
+  t.match(await page.send({ t: 'render', id: page.roots[0]!.id }), { t: 'error', code: 'handler_error', message: /FragileView could not render/ }, 'a full render that fails is answered too')
+  const reply = await page.event('repair')
+  t.equal(reply.t, 'reply')
+  t.match(page.html(), /count=42/)
+})

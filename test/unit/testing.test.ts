@@ -1,0 +1,45 @@
+import Fastify from 'fastify'
+import t from 'tap'
+import { LiveView, eventHandler } from '../../lib/index.js'
+import { liveStats, openLive, parseRoots } from '../../lib/testing.js'
+import { buildApp } from '../helpers/app.js'
+
+class CounterView extends LiveView {
+  static override template = 'counter.njk'
+  count = 0
+  @eventHandler() increment () { this.count++ }
+}
+
+t.test('parseRoots finds every root with its token and inner HTML, nested ones included', async (t) => {
+  const page = '<body><div id="lv-AAAAAAAAAA" data-live-root data-live-token="a.b" data-live-policies="{}"><p>x</p>' +
+    '<div id="lv-BBBBBBBBBB" data-live-root data-live-token="c.d"><div>inner</div></div><div>after</div></div></body>'
+  const roots = parseRoots(page)
+  t.same(roots.map((r) => [r.id, r.token, r.version]), [['lv-AAAAAAAAAA', 'a.b', 1], ['lv-BBBBBBBBBB', 'c.d', 1]])
+  t.equal(roots[0]!.html, '<p>x</p><div id="lv-BBBBBBBBBB" data-live-root data-live-token="c.d"><div>inner</div></div><div>after</div>')
+  t.equal(roots[1]!.html, '<div>inner</div>')
+  t.same(parseRoots('<p>no roots</p>'), [])
+})
+
+t.test('openLive renders, connects and joins; the page tracks the HTML', async (t) => {
+  const app = await buildApp(t, [['/counter', CounterView]])
+  const page = await openLive(app, '/counter')
+  t.teardown(() => page.close())
+  t.same(liveStats(app), { views: 1, tasks: 0, sockets: 1 })
+  await page.event('increment')
+  await page.event('increment')
+  t.match(page.html(), /<span id="count">2<\/span>/)
+  t.equal(page.roots[0]!.version, 3)
+  t.throws(() => page.html('lv-XXXXXXXXXX'), { message: /no live root lv-XXXXXXXXXX/ })
+})
+
+t.test('openLive fails clearly when the page does not render or the join is refused', async (t) => {
+  const app = await buildApp(t, [['/admin', CounterView, { permissions: 'admin' }]])
+  await t.rejects(openLive(app, '/missing'), { message: /GET \/missing answered 404/ })
+  await t.rejects(openLive(app, '/admin'), { message: /GET \/admin answered 403/ })
+})
+
+t.test('liveStats needs the plugin', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  t.throws(() => liveStats(app), { message: /fastify-live is not registered on this instance/ })
+})
