@@ -65,7 +65,11 @@ export function keepOptimistic (s: Slot, next: Element): void {
   }
 }
 
-/** The reply came: on success the server's render is the truth, on error undo in reverse. */
+/**
+ * The reply came: undo in reverse. On success the reply's render is applied
+ * right after (same task, no paint between), so the server's render wins even
+ * when it changed nothing; only the user's own input to a control stays.
+ */
 export function settleOptimistic (changes: Change[], ok: boolean): void {
   for (let i = changes.length - 1; i >= 0; i--) {
     const c = changes[i]
@@ -74,7 +78,7 @@ export function settleOptimistic (changes: Change[], ok: boolean): void {
       s.opt.splice(s.opt.indexOf(c), 1)
       release(c.el, s)
     }
-    if (ok) continue
+    if (ok && c.k === 'control') continue
     if (c.k === 'class') {
       if (c.did) c.el.classList.toggle(c.name, !c.add)
     } else if (c.k === 'attr') {

@@ -111,3 +111,13 @@ t.test('two calls in flight: the second one\'s error does not undo the first one
   t.match(await snap(page, 'a-fails'), { classes: ['pair'], html: 'A ' })
   t.match(await snap(page, 'b'), { classes: ['pair'], html: 'B done' }, 'b keeps the server\'s render')
 })
+
+t.test('a call that succeeds without changing the render leaves the element as the server renders it', async (t) => {
+  const page = await openWiredPage(t, browser, `${url}/opt`)
+  await installProbes(page)
+  await page.click('#still')
+  await page.waitForFunction(() => !document.getElementById('still')!.classList.contains('live-pending'))
+  t.same(record.calls.map((c) => c.handler), ['still'], 'the handler ran')
+  t.match(await snap(page, 'still'), { classes: ['item'], html: 'Still <b>here</b>' }, 'the predicted class and text are gone: the server did not render them')
+  t.notOk(await page.$eval('[data-live-root]', (r) => r.classList.contains('live-optimistic-error')), 'not an error')
+})

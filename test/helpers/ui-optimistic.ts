@@ -48,6 +48,12 @@ export class OptimisticView extends LiveView {
     if (p.which !== undefined) this[p.which] = 'done'
   }
 
+  /** Succeeds and changes nothing: its reply is a bare ack. */
+  @optimistic @eventHandler()
+  still (p: Record<string, unknown>) {
+    record.calls.push({ handler: 'still', params: p })
+  }
+
   @optimistic() @permissionRequired('opt.write') @eventHandler()
   guarded (p: Record<string, unknown>) {
     record.calls.push({ handler: 'guarded', params: p })
