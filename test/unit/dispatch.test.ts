@@ -249,3 +249,42 @@ t.test('an anonymous view is named in errors', async (t) => {
   Object.defineProperty(View, 'name', { value: '' })
   t.throws(() => buildDispatchTable(View), { message: /AnonymousView\.mount\(\)/ })
 })
+
+t.test('invalid policy options fail at app.live(), naming the view and the handler, in any decorator order', async (t) => {
+  const { buildApp } = await import('../helpers/app.js')
+  class NegativeWait extends LiveView {
+    static override template = 'counter.njk'
+    @eventHandler() @debounce(-5) search () {}
+  }
+  class ShortMaxWait extends LiveView {
+    static override template = 'counter.njk'
+    @debounce({ wait: 400, maxWait: 100 }) @eventHandler() search () {}
+  }
+  class DefaultWaitShortMaxWait extends LiveView {
+    static override template = 'counter.njk'
+    @debounce({ maxWait: 100 }) @eventHandler() search () {}
+  }
+  class NegativeInterval extends LiveView {
+    static override template = 'counter.njk'
+    @eventHandler() @throttle({ interval: -1 }) scroll () {}
+  }
+  class UnknownKeyParam extends LiveView {
+    static override template = 'counter.njk'
+    @eventHandler({ params: { page: { type: 'integer' } } }) @cache({ keyParams: ['page', 'sort'] }) list () {}
+  }
+  class NegativeTtl extends LiveView {
+    static override template = 'counter.njk'
+    @cache({ ttl: -1 }) @eventHandler() list () {}
+  }
+  const cases: Array<[LiveViewClass, RegExp]> = [
+    [NegativeWait, /^fastify-live: NegativeWait\.search\(\) @debounce wait must be a number of milliseconds ≥ 0; got -5$/],
+    [ShortMaxWait, /^fastify-live: ShortMaxWait\.search\(\) @debounce maxWait \(100\) must not be less than wait \(400\)$/],
+    [DefaultWaitShortMaxWait, /^fastify-live: DefaultWaitShortMaxWait\.search\(\) @debounce maxWait \(100\) must not be less than wait \(300\)$/],
+    [NegativeInterval, /^fastify-live: NegativeInterval\.scroll\(\) @throttle interval must be a number of milliseconds ≥ 0; got -1$/],
+    [UnknownKeyParam, /^fastify-live: UnknownKeyParam\.list\(\) @cache keyParams names "sort", which the handler does not accept/],
+    [NegativeTtl, /^fastify-live: NegativeTtl\.list\(\) @cache ttl must be a number of milliseconds ≥ 0; got -1$/],
+  ]
+  for (const [View, message] of cases) {
+    await t.rejects(buildApp(t, [['/x', View]]), { code: 'FST_LIVE_HANDLER', message }, View.name)
+  }
+})

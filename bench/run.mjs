@@ -1,0 +1,420 @@
+// `npm run bench`: every view x concurrency x peer in one run, side by side.
+//
+// For each cell: a fresh server process (so memory figures start clean and no
+// state lingers from the previous cell), pinned to core 0, and the load
+// client (bench/load.mjs) pinned to core 1 when `taskset` and two cores exist.
+// Server CPU is read from /proc (all of the server's threads, ns resolution),
+// so sampling it costs the server nothing; heap figures come from the server
+// itself over IPC, after a forced GC (servers run with --expose-gc).
+//
+// Environment:
+//   BENCH_QUICK=1          2 s windows, C in {1, 100}
+//   BENCH_DURATION_MS      measured window per cell (default 10000; quick 2000)
+//   BENCH_WARMUP_MS        load before the window (default 2000; quick 500)
+//   BENCH_C=1,100,1000     concurrency levels
+//   BENCH_PEERS=...        peers, in table order (default fastify-live,liveviewjs,htmx,raw)
+//   BENCH_VIEWS=...        views (default counter,table)
+//   BENCH_RAMP_BATCH=50    sessions opened at once while ramping up
+//   BENCH_QUIET_WAIT_MS    before each cell, wait up to this long for an idle
+//                          machine (default 10000; 0 = don't wait)
+//   BENCH_RETRIES          runs of a cell again while others used > 10% of a
+//                          core in its window, or it failed (default 1)
+//   BENCH_OUT=path         JSON output (default bench/results/latest.json)
+import { spawn, execFileSync } from 'node:child_process'
+import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { EXIT_NOT_WIRED } from './peers/_common.mjs'
+import { VIEW_NAMES } from './views/views.mjs'
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
+const env = process.env
+const QUICK = env.BENCH_QUICK === '1'
+const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean)
+
+const PEERS = list(env.BENCH_PEERS ?? 'fastify-live,liveviewjs,htmx,raw')
+const VIEWS = list(env.BENCH_VIEWS ?? VIEW_NAMES.join(','))
+const CS = list(env.BENCH_C ?? (QUICK ? '1,100' : '1,100,1000')).map(Number)
+const DURATION_MS = Number(env.BENCH_DURATION_MS ?? (QUICK ? 2000 : 10000))
+const WARMUP_MS = Number(env.BENCH_WARMUP_MS ?? (QUICK ? 500 : 2000))
+const OTHER_CPU_WARN_PCT = 10
+const LOAD_CPU_WARN_PCT = 90
+const QUIET_WAIT_MS = Number(env.BENCH_QUIET_WAIT_MS ?? 10000)
+const QUIET_BUSY_PCT = 25 // % of one core
+const RETRIES = Number(env.BENCH_RETRIES ?? 1)
+// How far a cell's figures are from trustworthy: failed > disturbed > clean.
+const disturbance = (cell) => (cell.error ? Infinity : cell.otherCpuPct ?? 0)
+const OUT = env.BENCH_OUT ?? path.join(BENCH_DIR, 'results', 'latest.json')
+
+for (const v of VIEWS) if (!VIEW_NAMES.includes(v)) throw new Error(`unknown view ${v}`)
+for (const c of CS) if (!(Number.isInteger(c) && c > 0)) throw new Error(`bad concurrency ${c}`)
+
+const TASKSET = (() => {
+  if (os.availableParallelism() < 2) return null
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' })
+    return 'taskset'
+  } catch {
+    return null
+  }
+})()
+
+// --- child processes ------------------------------------------------------
+
+const children = new Set()
+function killAll () {
+  for (const child of children) {
+    try { child.kill('SIGKILL') } catch {}
+  }
+}
+process.on('exit', killAll)
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    killAll()
+    process.exit(130)
+  })
+}
+
+class Proc {
+  #messages = []
+  #waiters = []
+  #lines = []
+  #lineWaiters = []
+  #seq = 0
+
+  constructor (label, core, args, extraEnv = {}) {
+    const argv = TASKSET ? ['taskset', '-c', String(core), process.execPath, ...args] : [process.execPath, ...args]
+    this.label = label
+    this.child = spawn(argv[0], argv.slice(1), {
+      cwd: path.dirname(BENCH_DIR),
+      env: { ...env, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc']
+    })
+    // taskset execs node in place, so this pid is the server's own.
+    this.pid = this.child.pid
+    children.add(this.child)
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        children.delete(this.child)
+        this.exitCode = code
+        this.exitSignal = signal
+        this.#wake()
+        resolve({ code, signal })
+      })
+    })
+    this.child.on('message', (msg) => {
+      this.#messages.push(msg)
+      this.#wake()
+    })
+    let buf = ''
+    this.child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      buf += chunk
+      let i
+      while ((i = buf.indexOf('\n')) >= 0) {
+        this.#lines.push(buf.slice(0, i))
+        buf = buf.slice(i + 1)
+        this.#wake()
+      }
+    })
+    this.stderr = ''
+    this.child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      if (this.stderr.length < 20000) this.stderr += chunk
+      process.stderr.write(chunk.replace(/^(?=.)/gm, `  [${label}] `))
+    })
+  }
+
+  #wake () {
+    for (const w of this.#waiters.splice(0)) w()
+    for (const w of this.#lineWaiters.splice(0)) w()
+  }
+
+  async #until (test, queueWaiters, what, timeoutMs) {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const found = test()
+      if (found !== undefined) return found
+      if (this.exitCode !== undefined || this.exitSignal) {
+        const err = new Error(`${this.label} exited (${this.exitSignal ?? this.exitCode}) while waiting for ${what}`)
+        err.exitCode = this.exitCode
+        throw err
+      }
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`${this.label}: no ${what} within ${timeoutMs} ms`)
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, left)
+        queueWaiters.push(() => {
+          clearTimeout(t)
+          resolve()
+        })
+      })
+    }
+  }
+
+  line (re, timeoutMs) {
+    return this.#until(() => {
+      const i = this.#lines.findIndex((l) => re.test(l))
+      return i >= 0 ? this.#lines.splice(i, 1)[0].match(re) : undefined
+    }, this.#lineWaiters, `line ${re}`, timeoutMs)
+  }
+
+  message (test, what, timeoutMs) {
+    return this.#until(() => {
+      const i = this.#messages.findIndex(test)
+      return i >= 0 ? this.#messages.splice(i, 1)[0] : undefined
+    }, this.#waiters, what, timeoutMs)
+  }
+
+  expect (type, timeoutMs) {
+    return this.message((m) => m && m.type === type, `'${type}'`, timeoutMs)
+  }
+
+  send (msg) {
+    if (this.child.connected) this.child.send(msg)
+  }
+
+  // cmd 'stats' (heap after GC) or 'cpu' (process.cpuUsage(), no GC).
+  async stats (cmd = 'stats') {
+    const id = ++this.#seq
+    this.send({ cmd, id })
+    return this.message((m) => m && m.id === id, cmd, 60000)
+  }
+
+  async stop () {
+    if (this.exitCode !== undefined || this.exitSignal) return
+    this.child.kill('SIGTERM')
+    const t = setTimeout(() => this.child.kill('SIGKILL'), 3000)
+    await this.exited
+    clearTimeout(t)
+  }
+}
+
+// CPU time of every thread of `pid`, in ns, read from outside the process.
+// schedstat counts with ns resolution; /proc/<pid>/stat's 10 ms ticks are
+// the fallback. Null without /proc.
+function procCpuNs (pid) {
+  try {
+    let total = 0
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+    }
+    if (total > 0) return total
+  } catch {}
+  try {
+    // after "(comm) ": utime and stime are the 12th and 13th fields
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 1e7
+  } catch {}
+  return null
+}
+
+// Without /proc, the server reports its own process.cpuUsage() (µs).
+async function serverCpuNs (server) {
+  const ns = procCpuNs(server.pid)
+  if (ns !== null) return ns
+  const { cpu } = await server.stats('cpu')
+  return (cpu.user + cpu.system) * 1000
+}
+
+// Busy CPU time of the whole machine, in ns (/proc/stat counts 10 ms ticks:
+// user nice system idle iowait irq softirq steal). Minus the server's and the
+// load client's own time, it tells how much else ran during a window: other
+// work on a 2-core machine skews every figure, so the table flags it.
+function machineBusyNs () {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] || 0)) * 1e7
+  } catch {
+    return null
+  }
+}
+
+// On a shared machine other work comes in bursts (test suites, browsers):
+// before each cell, wait (bounded) for a half-second in which the machine is
+// nearly idle, rather than measure on top of a burst.
+async function waitForQuiet () {
+  const t0 = Date.now()
+  while (Date.now() - t0 < QUIET_WAIT_MS) {
+    const a = machineBusyNs()
+    if (a === null) return 0
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const busyPct = (machineBusyNs() - a) / 5e8 * 100
+    if (busyPct < QUIET_BUSY_PCT) return Date.now() - t0
+  }
+  return Date.now() - t0
+}
+
+// --- one cell -------------------------------------------------------------
+
+const notWired = new Map() // peer -> message
+
+async function runCell (peer, view, c) {
+  const cell = { view, c, peer }
+  const server = new Proc(`${peer}`, 0, ['--expose-gc', path.join(BENCH_DIR, 'peers', `${peer}.mjs`), '--port', '0'],
+    { PORT: '0', NODE_ENV: 'production' })
+  let load
+  try {
+    let origin
+    try {
+      origin = (await server.line(/^READY \S+ (http:\/\/\S+)$/, 60000))[1]
+    } catch (err) {
+      await server.exited.catch(() => {})
+      if (server.exitCode === EXIT_NOT_WIRED) {
+        notWired.set(peer, server.stderr.trim().split('\n')[0] || 'not wired yet')
+        return null
+      }
+      throw err
+    }
+    cell.waitedForQuietMs = await waitForQuiet()
+    const loadTimeout = 60000 + Math.ceil(c / 50) * 20000
+    load = new Proc(`load ${peer}`, 1, [path.join(BENCH_DIR, 'load.mjs'), '--peer', peer, '--view', view, '--c', String(c),
+      '--origin', origin, '--duration', String(DURATION_MS), '--warmup', String(WARMUP_MS)])
+
+    await load.expect('prewarmed', 60000)
+    // Give closed prewarm sockets a moment to be torn down before the baseline.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const base = await server.stats()
+    load.send({ cmd: 'connect' })
+
+    await load.expect('connected', loadTimeout)
+    const idle = await server.stats()
+    load.send({ cmd: 'go' })
+
+    await load.expect('window-start', WARMUP_MS + 60000)
+    const wall0 = process.hrtime.bigint()
+    const cpu0 = await serverCpuNs(server)
+    const loadCpu0 = procCpuNs(load.pid)
+    const machine0 = machineBusyNs()
+    const end = await load.expect('window-end', DURATION_MS + 60000)
+    const cpu1 = await serverCpuNs(server)
+    const loadCpu1 = procCpuNs(load.pid)
+    const machine1 = machineBusyNs()
+    const wallNs = Number(process.hrtime.bigint() - wall0)
+
+    await load.expect('idle', 120000)
+    const busy = await server.stats()
+    load.send({ cmd: 'finish' })
+    const { result } = await load.expect('result', 60000)
+
+    const cpuDeltaNs = cpu1 - cpu0
+    const loadDeltaNs = loadCpu0 !== null && loadCpu1 !== null ? loadCpu1 - loadCpu0 : null
+    const n = result.sessions
+    const perSession = (after) => (base.heapUsed !== null && after.heapUsed !== null && n > 0)
+      ? (after.heapUsed - base.heapUsed) / n / 1024
+      : null
+    Object.assign(cell, result, {
+      cpuUsPerEvent: end.events > 0 ? cpuDeltaNs / 1000 / end.events : null,
+      serverCpuPct: (cpuDeltaNs / wallNs) * 100,
+      loadCpuPct: loadDeltaNs === null ? null : (loadDeltaNs / wallNs) * 100,
+      // % of one core used by anything but this cell's two processes
+      // (kernel time not charged to a process, e.g. loopback softirqs, too).
+      otherCpuPct: machine0 !== null && machine1 !== null && loadDeltaNs !== null
+        ? Math.max(0, ((machine1 - machine0) - cpuDeltaNs - loadDeltaNs) / wallNs * 100)
+        : null,
+      // Steady state: all sessions still connected after the window (their
+      // state has been through many events). heapKiBPerSessionIdle is the
+      // same right after joining, before any event.
+      heapKiBPerSession: perSession(busy),
+      heapKiBPerSessionIdle: perSession(idle),
+      heapBaseMiB: base.heapUsed === null ? null : base.heapUsed / 2 ** 20,
+      rssMiBLoaded: busy.rss / 2 ** 20
+    })
+    return cell
+  } catch (err) {
+    cell.error = String(err.message ?? err)
+    return cell
+  } finally {
+    if (load) await load.stop()
+    await server.stop()
+  }
+}
+
+// --- output ---------------------------------------------------------------
+
+const fmt = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }))
+const ms = (x) => (x === null || x === undefined ? '–' : x < 10 ? fmt(x, 2) : x < 100 ? fmt(x, 1) : fmt(x, 0))
+
+function markdown (cells) {
+  const out = [
+    '| view | C | peer | events/s | p50 ms | p95 ms | p99 ms | reply bytes | CPU µs/event | heap KiB/session |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+  ]
+  const notes = []
+  for (const r of cells) {
+    if (r.error) {
+      out.push(`| ${r.view} | ${r.c} | ${r.peer} | failed | | | | | | |`)
+      notes.push(`- ${r.view} C=${r.c} ${r.peer}: ${r.error}`)
+      continue
+    }
+    out.push(`| ${r.view} | ${r.c} | ${r.peer} | ${fmt(r.eventsPerSec)} | ${ms(r.latencyMs.p50)} | ${ms(r.latencyMs.p95)} | ${ms(r.latencyMs.p99)} | ${fmt(r.replyBytesMean)} | ${fmt(r.cpuUsPerEvent)} | ${fmt(r.heapKiBPerSession, 1)} |`)
+    if (r.otherCpuPct > OTHER_CPU_WARN_PCT) {
+      notes.push(`- ${r.view} C=${r.c} ${r.peer}: other processes used ${fmt(r.otherCpuPct)}% of a core during the window; figures are skewed`)
+    }
+    if (r.loadCpuPct > LOAD_CPU_WARN_PCT) {
+      notes.push(`- ${r.view} C=${r.c} ${r.peer}: the load client was ${fmt(r.loadCpuPct)}% busy; events/s may be capped by it (CPU µs/event is not)`)
+    }
+    if (r.errors || r.failedOpens) {
+      notes.push(`- ${r.view} C=${r.c} ${r.peer}: ${r.failedOpens} sessions failed to open, ${r.errors} errors (${r.errorSamples.join('; ')})`)
+    }
+  }
+  for (const [peer, why] of notWired) notes.push(`- ${peer}: skipped (${why})`)
+  return out.join('\n') + (notes.length ? '\n\n' + notes.join('\n') : '') + '\n'
+}
+
+// --- main -----------------------------------------------------------------
+
+const cpus = os.cpus()
+const meta = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: cpus[0]?.model ?? 'unknown',
+  cores: os.availableParallelism(),
+  memGiB: Math.round(os.totalmem() / 2 ** 30),
+  pinned: TASKSET ? 'server on core 0, load client on core 1 (taskset)' : 'not pinned',
+  quick: QUICK,
+  durationMs: DURATION_MS,
+  warmupMs: WARMUP_MS,
+  concurrency: CS,
+  peers: PEERS,
+  views: VIEWS
+}
+console.error(`bench: ${VIEWS.length} views x C=${CS.join(',')} x ${PEERS.join(', ')}; ${DURATION_MS} ms windows; ${meta.pinned}`)
+
+const cells = []
+for (const view of VIEWS) {
+  for (const c of CS) {
+    for (const peer of PEERS) {
+      if (notWired.has(peer)) continue
+      const t0 = Date.now()
+      // A cell that other work disturbed is run again (a fresh server each
+      // time), up to BENCH_RETRIES times; the least disturbed attempt is kept.
+      let cell = null
+      let attempts = 0
+      while (attempts <= RETRIES) {
+        attempts += 1
+        const attempt = await runCell(peer, view, c)
+        if (!attempt) break
+        if (!cell || disturbance(attempt) < disturbance(cell)) cell = attempt
+        if (disturbance(cell) <= OTHER_CPU_WARN_PCT) break
+        if (attempts <= RETRIES) console.error(`bench: ${view} C=${c} ${peer}: ${attempt.error ? 'failed' : `others used ${fmt(attempt.otherCpuPct)}% of a core`}, running it again`)
+      }
+      if (!cell) {
+        console.error(`bench: ${peer} skipped: ${notWired.get(peer)}`)
+        continue
+      }
+      cell.attempts = attempts
+      cells.push(cell)
+      const summary = cell.error
+        ? `FAILED: ${cell.error}`
+        : `${fmt(cell.eventsPerSec)} ev/s, p99 ${ms(cell.latencyMs.p99)} ms, ${fmt(cell.replyBytesMean)} B, ${fmt(cell.cpuUsPerEvent)} µs CPU/ev` +
+          ` (server ${fmt(cell.serverCpuPct)}% busy, others ${fmt(cell.otherCpuPct)}%)`
+      console.error(`bench: ${view} C=${c} ${peer}: ${summary} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+    }
+  }
+}
+
+const table = markdown(cells)
+process.stdout.write('\n' + table)
+mkdirSync(path.dirname(OUT), { recursive: true })
+writeFileSync(OUT, JSON.stringify({ meta, skipped: Object.fromEntries(notWired), cells, table }, null, 2) + '\n')
+console.error(`bench: wrote ${path.relative(process.cwd(), OUT)}`)

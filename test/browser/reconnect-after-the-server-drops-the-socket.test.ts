@@ -1,0 +1,152 @@
+import t from 'tap'
+import type { Browser, Page } from 'playwright-core'
+import { LiveView, eventHandler } from '../../lib/index.js'
+import { buildApp } from '../helpers/app.js'
+import { launchBrowser, openPage, serve, waitConnected } from '../helpers/browser.js'
+
+/** Which server the views are mounted by (the test "restarts" it). */
+let serverName = 'first'
+let mounts = 0
+
+class ReconnectView extends LiveView {
+  static override template = 'core-reconnect.njk'
+  server = ''
+  count = 0
+
+  override mount () {
+    mounts += 1
+    this.server = serverName
+  }
+
+  @eventHandler()
+  increment () { this.count += 1 }
+}
+
+class ParentView extends ReconnectView {
+  static override template = 'core-reconnect-parent.njk'
+  static override embeds = { Child: ReconnectView }
+}
+
+const browser = await launchBrowser(t)
+t.beforeEach(() => { serverName = 'first'; mounts = 0 })
+
+/**
+ * Record lifecycle events with their time and the root's classes at that
+ * moment, and the time of every WebSocket the bundle opens.
+ */
+const RECORDER = () => {
+  const w = window as any
+  w.__log = []
+  w.__sockets = []
+  const WS = window.WebSocket
+  w.WebSocket = class extends WS {
+    constructor (url: string | URL, protocols?: string | string[]) {
+      super(url, protocols)
+      w.__sockets.push(performance.now())
+    }
+  }
+  for (const name of ['live:connected', 'live:disconnected']) {
+    document.addEventListener(name, (e) => {
+      const root = e.target as Element
+      w.__log.push({ name, at: performance.now(), classes: [...root.classList].filter((c) => c.startsWith('live-')).sort() })
+    }, true)
+  }
+}
+
+async function recordingPage (t: { teardown (fn: () => unknown): void }, b: Browser, url: string): Promise<Page> {
+  const context = await b.newContext()
+  t.teardown(() => context.close())
+  await context.addInitScript(RECORDER)
+  const page = await context.newPage()
+  page.on('pageerror', (err) => { throw err })
+  await page.goto(url)
+  await waitConnected(page)
+  return page
+}
+
+type Entry = { name: string, at: number, classes: string[] }
+const log = (page: Page): Promise<Entry[]> => page.evaluate(() => (window as any).__log)
+const waitLog = (page: Page, n: number, name: string) =>
+  page.waitForFunction(([n, name]) => (window as any).__log.filter((e: Entry) => e.name === name).length >= n, [n, name] as const)
+
+t.test('when the server drops the socket, roots show it, reconnect after a backoff and work again', async (t) => {
+  const { app, url } = await serve(t, [['/r', ReconnectView]])
+  const page = await recordingPage(t, browser, `${url}/r`)
+  await page.click('#inc')
+  await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
+  t.equal(mounts, 1)
+
+  for (const c of app.websocketServer.clients) c.terminate()
+  await waitLog(page, 1, 'live:disconnected')
+  await waitLog(page, 2, 'live:connected')
+  const entries = await log(page)
+  const [connected1, disconnected, connected2] = entries
+  t.same(entries.map((e) => e.name), ['live:connected', 'live:disconnected', 'live:connected'])
+  t.same(disconnected!.classes, ['live-disconnected'], 'live-disconnected (and not live-connected) while the socket is down')
+  t.same(connected2!.classes, ['live-connected'])
+  t.ok(connected1!.at < disconnected!.at)
+  const sockets: number[] = await page.evaluate(() => (window as any).__sockets)
+  t.equal(sockets.length, 2, 'one new socket')
+  const delay = sockets[1]! - disconnected!.at
+  t.ok(delay >= 125 - 20, `the first retry waits 250 ms scaled by 0.5–1 (waited ${delay.toFixed(0)} ms)`)
+  t.ok(delay <= 250 + 300, `and not much longer (waited ${delay.toFixed(0)} ms)`)
+  t.ok(await page.$eval('[data-live-root]', (el) => el.classList.contains('live-connected') && !el.classList.contains('live-disconnected')))
+
+  // the old view went with its socket: the rejoin mounted the view again from its token
+  await page.waitForFunction(() => document.querySelector('#count')!.textContent === '0')
+  t.equal(mounts, 2)
+  await page.click('#inc')
+  await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
+  t.pass('events work again')
+})
+
+t.test('every root on the page is marked and rejoins over one new socket', async (t) => {
+  const { app, url } = await serve(t, [['/p', ParentView]])
+  const page = await recordingPage(t, browser, `${url}/p`)
+  t.equal(await page.locator('[data-live-root]').count(), 2, 'the page and its embedded view')
+  for (const c of app.websocketServer.clients) c.terminate()
+  await waitLog(page, 2, 'live:disconnected')
+  await waitLog(page, 4, 'live:connected')
+  const entries = await log(page)
+  t.same(entries.map((e) => e.name), ['live:connected', 'live:connected', 'live:disconnected', 'live:disconnected', 'live:connected', 'live:connected'])
+  t.same(entries.slice(2, 4).map((e) => e.classes), [['live-disconnected'], ['live-disconnected']])
+  t.equal(app.websocketServer.clients.size, 1, 'one socket for the page again')
+  await waitConnected(page)
+  await page.click('#inc')
+  await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
+  await page.click('#parent-inc')
+  await page.waitForFunction(() => document.querySelector('#parent-count')!.textContent === '1')
+  t.equal(await page.textContent('#count'), '1', 'the parent\'s render left the embedded view\'s content alone')
+})
+
+t.test('after a server restart on the same port, the page rejoins by remounting from its token', async (t) => {
+  const { app, url } = await serve(t, [['/r', ReconnectView]])
+  const port = (app.server.address() as { port: number }).port
+  const page = await recordingPage(t, browser, `${url}/r`)
+  t.equal(await page.textContent('#server'), 'first')
+  await page.click('#inc')
+  await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
+
+  await app.close()
+  await waitLog(page, 1, 'live:disconnected')
+  // stay down long enough for several retries
+  await page.waitForFunction(() => (window as any).__sockets.length >= 5)
+  serverName = 'second'
+  const again = await buildApp(t, [['/r', ReconnectView]])
+  await again.listen({ host: '127.0.0.1', port })
+  await waitLog(page, 2, 'live:connected')
+  await page.waitForFunction(() => document.querySelector('#server')!.textContent === 'second')
+  t.equal(await page.textContent('#count'), '0', 'the fresh render of the new server')
+
+  // the retries backed off: 250 ms doubling, each scaled by 0.5–1
+  const sockets: number[] = await page.evaluate(() => (window as any).__sockets)
+  const gaps = sockets.slice(1).map((at, i) => at - sockets[i]!)
+  for (let k = 1; k < 4; k++) {
+    const base = 250 * 2 ** k
+    t.ok(gaps[k]! >= base * 0.5 - 20 && gaps[k]! <= base + 400, `retry ${k + 1} waited ${gaps[k]!.toFixed(0)} ms (${base / 2}–${base} ms + the refused connect)`)
+  }
+
+  await page.click('#inc')
+  await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
+  t.pass('events reach the new server')
+})

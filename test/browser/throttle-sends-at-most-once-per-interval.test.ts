@@ -1,0 +1,148 @@
+import t, { type Test } from 'tap'
+import type { Page } from 'playwright-core'
+import { launchBrowser, serve } from '../helpers/browser.js'
+import { SLACK, openRecordedPage, quietUntil, sent, texts, userEvents, waitSent } from '../helpers/policy.js'
+import { ThrottleView, calls, resetCalls } from '../fixtures/policy-views.js'
+
+// @throttle in the browser, with lodash's semantics: `leading` sends the first
+// event at once; at most one send per interval; `trailing` sends the latest
+// params when the interval ends (and that send starts a new interval). Key
+// events are throttled per key. Sends are timed in the page (when the frame
+// left), so network jitter cannot blur the intervals.
+
+const browser = await launchBrowser(t)
+t.beforeEach(() => resetCalls())
+
+async function open (t: Test): Promise<Page> {
+  const { url } = await serve(t, [['/throttle', ThrottleView]], { debug: false })
+  return await openRecordedPage(t, browser, `${url}/throttle`)
+}
+
+/** Clicks `id` `n` times from inside the page, `every` ms apart (0: in one go), each click carrying data-n = 1, 2, ... */
+async function clicks (page: Page, id: string, n: number, every: number): Promise<void> {
+  await page.evaluate(async ([id, n, every]) => {
+    for (let k = 1; k <= n; k++) {
+      const el = document.getElementById(id)!
+      el.dataset.n = String(k)
+      el.click()
+      if (every > 0) await new Promise((resolve) => setTimeout(resolve, every))
+    }
+  }, [id, n, every] as const)
+}
+
+t.test('leading sends the first event at once, then at most one send per interval', async (t) => {
+  const page = await open(t)
+  await clicks(page, 'tick', 30, 40)
+  const clicked = await userEvents(page, 'click', 'tick')
+  const lastClick = clicked.at(-1)!
+  await quietUntil(page, 300 + 150, lastClick.mono)
+  await page.waitForFunction((n) => document.querySelectorAll('#log li').length === n, (await sent(page)).length)
+
+  const sends = await sent(page, 'tick')
+  t.ok(sends[0]!.mono - clicked[0]!.mono < 50, `the first click left at once (${sends[0]!.mono - clicked[0]!.mono} ms)`)
+  t.equal(sends[0]!.p.n, '1')
+  for (let k = 1; k < sends.length; k++) {
+    const gap = sends[k]!.mono - sends[k - 1]!.mono
+    t.ok(gap >= 300 - SLACK, `send ${k + 1} came ${gap} ms after the one before: never two in one interval`)
+    // A trailing send carries the latest click before it.
+    t.equal(sends[k]!.p.n, clicked.filter((c) => c.mono <= sends[k]!.mono).length.toString(), 'with the latest params')
+  }
+  const span = lastClick.mono - clicked[0]!.mono
+  t.ok(sends.length >= 3 && sends.length <= Math.floor(span / 300) + 2, `${sends.length} sends for ${clicked.length} clicks over ${span} ms`)
+  t.equal(sends.at(-1)!.p.n, '30', 'the last click was not lost')
+  t.same(calls.map((c) => c.p.n), sends.map((s) => s.p.n), 'the server ran the handler once per send')
+  t.same(await texts(page, '#log li'), sends.map((s) => `tick ${s.p.n}`), 'and the page shows each')
+})
+
+t.test('trailing sends the latest params once when the interval ends', async (t) => {
+  const page = await open(t)
+  // A slider dragged through five values at once.
+  await page.evaluate(() => {
+    const slider = document.getElementById('slider') as HTMLInputElement
+    for (const v of ['10', '20', '30', '40', '50']) {
+      slider.value = v
+      slider.dispatchEvent(new InputEvent('input', { bubbles: true }))
+    }
+  })
+  await waitSent(page, 2, 'slide')
+  await page.waitForFunction(() => document.querySelectorAll('#log li').length === 2)
+  const [leading, trailing] = await sent(page, 'slide')
+  t.equal(leading!.p.value, '10', 'the first value left at once')
+  t.equal(trailing!.p.value, '50', 'the trailing send carries the latest value')
+  const gap = trailing!.mono - leading!.mono
+  t.ok(gap >= 400 - SLACK && gap < 400 + 300, `when the interval ended (${gap} ms)`)
+
+  await quietUntil(page, 400 + 150, trailing!.mono)
+  t.equal((await sent(page, 'slide')).length, 2, 'the trailing send is not repeated')
+  t.same(calls.map((c) => c.p.value), ['10', '50'], 'the server got the first and the last value')
+  t.same(await texts(page, '#log li'), ['slide 10', 'slide 50'])
+})
+
+t.test('a single event with leading and trailing sends once', async (t) => {
+  const page = await open(t)
+  await page.click('#tick')
+  await page.waitForSelector('#log li')
+  await quietUntil(page, 300 + 150, (await sent(page))[0]!.mono)
+  t.equal((await sent(page, 'tick')).length, 1, 'no trailing repeat of the only event')
+  t.equal(calls.length, 1, 'the server ran the handler once')
+  t.same(await texts(page, '#log li'), ['tick'])
+})
+
+t.test('leading: false sends only the trailing event, with the latest params', async (t) => {
+  const page = await open(t)
+  await clicks(page, 'late', 5, 0)
+  const first = (await userEvents(page, 'click', 'late'))[0]!
+  t.same(await sent(page), [], 'nothing left at once')
+  await page.waitForSelector('#log li')
+  const [send, ...more] = await sent(page, 'late')
+  t.equal(send!.p.n, '5', 'the one send carries the latest click')
+  t.ok(send!.mono - first.mono >= 300 - SLACK, `at the end of the interval (${send!.mono - first.mono} ms)`)
+  await quietUntil(page, 300 + 150, send!.mono)
+  t.same([...more, ...(await sent(page, 'late')).slice(1)], [], 'and it is the only one')
+  t.same(calls.map((c) => c.p.n), ['5'])
+  t.same(await texts(page, '#log li'), ['late 5'])
+
+  // A single click is the trailing event of its own interval.
+  await clicks(page, 'late', 1, 0)
+  const single = (await userEvents(page, 'click', 'late')).at(-1)!
+  await page.waitForFunction(() => document.querySelectorAll('#log li').length === 2)
+  const [, last] = await sent(page, 'late')
+  t.equal(last!.p.n, '1')
+  t.ok(last!.mono - single.mono >= 300 - SLACK, `a single click is sent when its interval ends (${last!.mono - single.mono} ms)`)
+  await quietUntil(page, 300 + 150, last!.mono)
+  t.equal((await sent(page, 'late')).length, 2, 'once')
+  t.same(calls.map((c) => c.p.n), ['5', '1'])
+})
+
+t.test('a key is not held back by the throttle of another key', async (t) => {
+  const page = await open(t)
+  await page.focus('#pad')
+  await page.keyboard.press('ArrowLeft')
+  await page.keyboard.press('ArrowLeft')
+  await page.keyboard.press('ArrowRight')
+  await page.waitForFunction(() => document.querySelectorAll('#log li').length === 3)
+  const keys = await userEvents(page, 'keydown', 'pad')
+  t.ok(keys[2]!.mono - keys[0]!.mono < 800, 'the three keys came within one interval')
+
+  const sends = await sent(page, 'move')
+  t.same(sends.map((s) => s.p.key), ['ArrowLeft', 'ArrowRight', 'ArrowLeft'], 'the other key went ahead of the held-back repeat')
+  t.ok(sends[1]!.mono - keys[2]!.mono < 50, `ArrowRight left at once (${sends[1]!.mono - keys[2]!.mono} ms)`)
+  t.ok(sends[2]!.mono - sends[0]!.mono >= 800 - SLACK, `the repeated ArrowLeft waited for its interval (${sends[2]!.mono - sends[0]!.mono} ms)`)
+  t.same(calls.map((c) => c.p.key), ['ArrowLeft', 'ArrowRight', 'ArrowLeft'], 'the server ran them in that order')
+  t.same(await texts(page, '#log li'), ['move ArrowLeft', 'move ArrowRight', 'move ArrowLeft'])
+})
+
+t.test('live-throttle on an element throttles a handler that has no @throttle', async (t) => {
+  const page = await open(t)
+  await clicks(page, 'own', 5, 0)
+  await waitSent(page, 2, 'plain')
+  await page.waitForFunction(() => document.querySelectorAll('#log li').length === 2)
+  const [leading, trailing] = await sent(page, 'plain')
+  t.equal(leading!.p.n, '1')
+  t.equal(trailing!.p.n, '5')
+  t.ok(trailing!.mono - leading!.mono >= 400 - SLACK, `one interval of 400 ms apart (${trailing!.mono - leading!.mono} ms)`)
+  await quietUntil(page, 400 + 150, trailing!.mono)
+  t.equal((await sent(page, 'plain')).length, 2, '5 clicks, 2 sends')
+  t.same(calls.map((c) => c.p.n), ['1', '5'])
+  t.same(await texts(page, '#log li'), ['plain 1', 'plain 5'])
+})
