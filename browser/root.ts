@@ -202,7 +202,7 @@ export class LiveRoot {
     } else if (a.d !== undefined) {
       // a delta applies only to the render it was made against, and only to
       // an element of this view (not of a nested one)
-      const el = a.from === this.v ? document.getElementById(a.d[0]) : null
+      const el = a.v - 1 === this.v ? document.getElementById(a.d[0]) : null
       if (el === null || el.parentElement?.closest(`[${ROOT}]`) !== this.el) return this.render()
       this.v = a.v
       morphElement(el, a.d[1])

@@ -6,9 +6,9 @@ export interface Reply {
   t: 'reply', ref: number, id: string, v: number
   html?: string, cs?: Params, snap?: string
   /** A delta: `[elementId, outerHTML]` against version `from` */
-  d?: [string, string], from?: number
+  d?: [string, string]
 }
-export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string], from?: number }
+export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string] }
 export interface ErrorFrame {
   t: 'error', ref?: number, id?: string, code: string, message: string, handler?: string
 }

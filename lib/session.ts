@@ -62,7 +62,7 @@ export class Session implements ViewRuntime {
    * `html` when they can (docs/protocol.md, "Deltas"); tests should read
    * the HTML a page holds (lib/testing.ts `page.html()`), not `reply.html`.
    * How the last render reaches the browser: a delta against the render before it, or the full HTML. */
-  #change: { d: Delta, from: number } | { html: string } = { html: '' }
+  #change: { d: Delta } | { html: string } = { html: '' }
   #queue: Promise<void> = Promise.resolve()
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
@@ -303,7 +303,8 @@ export class Session implements ViewRuntime {
     const html = await this.#renderInner()
     if (html === this.html) return false
     const d = delta(this.html, html)
-    this.#change = d === null ? { html } : { d, from: this.version }
+    // A delta always applies to the render just before it (`v - 1`).
+    this.#change = d === null ? { html } : { d }
     this.html = html
     this.version++
     return true

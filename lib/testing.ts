@@ -39,8 +39,8 @@ export class LivePage {
       if (root !== undefined && typeof frame.html === 'string') root.html = frame.html
       if (root !== undefined && Array.isArray(frame.d)) {
         // A delta replaces one element; like the browser, check it applies to the version held.
-        const next = frame.from === root.version ? applyDelta(root.html, frame.d as Delta) : null
-        if (next === null) throw new Error(`fastify-live/testing: the delta for ${root.id} does not apply (held v${root.version}, delta from v${String(frame.from)})`)
+        const next = frame.v === root.version + 1 ? applyDelta(root.html, frame.d as Delta) : null
+        if (next === null) throw new Error(`fastify-live/testing: the delta for ${root.id} does not apply (held v${root.version}, delta to v${String(frame.v)})`)
         root.html = next
       }
       if (root !== undefined && typeof frame.v === 'number' && frame.t !== 'error') root.version = frame.v
