@@ -58,10 +58,11 @@ export class Session implements ViewRuntime {
   readonly #snapshots = new Map<string, { key: string, state: Record<string, unknown> }>()
   #children: Array<{ name: string, session: Session }> = []
   /**
-   * Replies and patches carry `d` (one changed element) + `from` instead of
-   * `html` when they can (docs/protocol.md, "Deltas"); tests should read
-   * the HTML a page holds (lib/testing.ts `page.html()`), not `reply.html`.
-   * How the last render reaches the browser: a delta against the render before it, or the full HTML. */
+   * How the last render reaches the browser: `d`, the one element that
+   * changed since the render before it, or the full `html`
+   * (docs/protocol.md, "Deltas"). Tests should read the HTML a page holds
+   * (lib/testing.ts `page.html()`), not `reply.html`.
+   */
   #change: { d: Delta } | { html: string } = { html: '' }
   #queue: Promise<void> = Promise.resolve()
 
@@ -170,7 +171,7 @@ export class Session implements ViewRuntime {
     const changed = await this.#render()
     if (failure !== undefined) {
       // State changed before the throw is kept and shown, like any function's.
-      if (changed) this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
+      if (changed) this.#sendPatch()
       this.log.error({ err: failure, view: this.#info.name, handler: entry.name }, 'fastify-live: event handler threw')
       return this.#error('handler_error', `${this.#info.name}.${entry.name}() threw: ${errorMessage(failure)}`, { ref: frame.ref, handler: entry.name })
     }
@@ -203,7 +204,7 @@ export class Session implements ViewRuntime {
     } catch (err) {
       // Like a handler that throws: what changed is shown, and the frame gets one answer, the error.
       this.log.error({ err, view: this.#info.name }, 'fastify-live: onClientState threw')
-      if (await this.#render()) this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
+      if (await this.#render()) this.#sendPatch()
       return this.#error('handler_error', `${this.#info.name}.onClientState() threw: ${errorMessage(err)}`, { ref: frame.ref })
     }
     try {
@@ -311,7 +312,12 @@ export class Session implements ViewRuntime {
   }
 
   async #patch (): Promise<void> {
-    if (await this.#render()) this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
+    if (await this.#render()) this.#sendPatch()
+  }
+
+  /** Send the last render, unasked (no ref). */
+  #sendPatch (): void {
+    this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
   }
 
   /** The `live` helpers of the template context, made once per session. */
