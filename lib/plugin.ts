@@ -42,10 +42,12 @@ const ROUTE_KEYS = new Set(['permissions', 'template', 'layout'])
 async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise<void> {
   const opts = resolveOptions(options ?? {}, app.log)
   const connections = new Set<Connection>()
+  let closing = false
   // Added before @fastify/websocket's own preClose, which closes every client
   // without a code: ours tell the browser the server is going away (1001) and
   // end the views and tasks before close() resolves.
   app.addHook('preClose', async () => {
+    closing = true
     for (const connection of connections) connection.close()
   })
   // ws buffers a whole frame (up to 100 MiB by default) before we see it:
@@ -89,6 +91,9 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
       }
     },
   }, (socket, request) => {
+    // A browser reconnects within ~250 ms of being closed; a socket opened
+    // while the server shuts down would keep close() waiting forever.
+    if (closing) return socket.close(1001, 'server shutting down')
     const connection = new Connection(core, socket, request)
     connections.add(connection)
     socket.on('close', () => connections.delete(connection))
