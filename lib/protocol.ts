@@ -40,7 +40,8 @@ const schema = {
   ],
 }
 
-export const validateFrame = new Ajv({ discriminator: true, strict: true }).compile<InboundFrame>(schema)
+// The patterns are ASCII-only: without the u flag V8 runs them faster.
+export const validateFrame = new Ajv({ discriminator: true, strict: true, unicodeRegExp: false }).compile<InboundFrame>(schema)
 
 /** Params nest at most this deep; deeper input is refused as `bad_message`. */
 export const MAX_DEPTH = 8

@@ -5,7 +5,7 @@ import { delta, type Delta } from './diff.js'
 import type { HandlerEntry } from './dispatch.js'
 import { GENERIC_MESSAGES, WireError, type WireErrorCode } from './errors.js'
 import type { EventFrame, StateFrame } from './protocol.js'
-import { safe } from './render.js'
+import { safe, type Html } from './render.js'
 import { kRuntime } from './symbols.js'
 import { newRootId } from './token.js'
 import { publicState, type LiveEvent, type LiveView, type ViewRuntime } from './view.js'
@@ -32,6 +32,15 @@ export interface SessionInit {
 const MAX_SNAPSHOTS = 32
 
 /**
+ * Below this many characters a changed render is sent whole: a delta would
+ * save a few bytes and the browser's morph of so small a root is as cheap as
+ * a targeted one, while finding the delta costs a scan per event.
+ */
+const DELTA_MIN_HTML = 512
+
+type Job = () => Promise<void>
+
+/**
  * One mounted view: its instance, its last render and version, its queue of
  * events and its tasks. Created by an HTTP render (then handed to the join) or
  * by a join; ends when its page leaves or its socket closes.
@@ -52,11 +61,14 @@ export class Session implements ViewRuntime {
 
   readonly #core: Core
   readonly #info: ViewInfo
-  readonly #init: SessionInit
-  readonly #life = new AbortController()
-  readonly #tasks = new Map<string, AbortController>()
-  readonly #snapshots = new Map<string, { key: string, state: Record<string, unknown> }>()
-  #children: Array<{ name: string, session: Session }> = []
+  /** Where the view was mounted from (what its embeds inherit). */
+  readonly #where: Omit<SessionInit, 'request' | 'id'>
+  // Made on first use: most views never start a task, cache a result or
+  // embed another view, and every session costs heap while it lives.
+  #life: AbortController | undefined
+  #tasks: Map<string, AbortController> | undefined
+  #snapshots: Map<string, { key: string, state: Record<string, unknown> }> | undefined
+  #children: Array<{ name: string, session: Session }> | undefined
   /**
    * How the last render reaches the browser: `d`, the one element that
    * changed since the render before it, or the full `html`
@@ -64,12 +76,14 @@ export class Session implements ViewRuntime {
    * (lib/testing.ts `page.html()`), not `reply.html`.
    */
   #change: { d: Delta } | { html: string } = { html: '' }
-  #queue: Promise<void> = Promise.resolve()
+  /** Jobs waiting while one runs; `null` when the queue is idle. */
+  #waiting: Job[] | null = null
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
     this.#core = core
     this.#info = info
-    this.#init = init
+    // Not the request: the join's replaces it, and the page's must not live on with the view.
+    this.#where = { routeKey: init.routeKey, chain: init.chain, params: init.params, query: init.query, props: init.props }
     this.id = init.id ?? newRootId()
     this.request = init.request
     this.log = init.request.log
@@ -96,7 +110,8 @@ export class Session implements ViewRuntime {
   /** The root element with its token and inner HTML (for the page, or a new embed). */
   async renderRoot (): Promise<string> {
     this.html = await this.#renderInner()
-    const token = this.#core.signer.sign({ r: this.#init.routeKey, c: this.#init.chain, i: this.id, a: this.#init.params, q: this.#init.query, p: this.#init.props })
+    const where = this.#where
+    const token = this.#core.signer.sign({ r: where.routeKey, c: where.chain, i: this.id, a: where.params, q: where.query, p: where.props })
     return `<div id="${this.id}" data-live-root data-live-token="${token}"${this.#info.rootAttrs}>${this.html}</div>`
   }
 
@@ -112,11 +127,28 @@ export class Session implements ViewRuntime {
 
   // ---- the event path -------------------------------------------------------
 
-  /** Events of one view run one at a time, in arrival order. */
-  enqueue (job: () => Promise<void>): void {
-    this.#queue = this.#queue.then(job).catch((err) => {
-      this.log.error({ err, view: this.#info.name }, 'fastify-live: unexpected error in the view queue')
-    })
+  /**
+   * Events of one view run one at a time, in arrival order. An idle queue
+   * starts the job at once, in the caller's tick.
+   */
+  enqueue (job: Job): void {
+    if (this.#waiting !== null) {
+      this.#waiting.push(job)
+      return
+    }
+    this.#waiting = []
+    void this.#drain(job)
+  }
+
+  async #drain (first: Job): Promise<void> {
+    for (let job: Job | undefined = first; job !== undefined; job = this.#waiting!.shift()) {
+      try {
+        await job()
+      } catch (err) {
+        this.log.error({ err, view: this.#info.name }, 'fastify-live: unexpected error in the view queue')
+      }
+    }
+    this.#waiting = null
   }
 
   async handleEvent (frame: EventFrame): Promise<void> {
@@ -149,7 +181,7 @@ export class Session implements ViewRuntime {
 
   async #run (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> {
     const view = this.view as any
-    const event: LiveEvent = { handler: entry.name, type: frame.type, request: this.request, signal: this.#life.signal }
+    const event: LiveEvent = new HandlerEvent(entry.name, frame.type, this.request, this)
     if (entry.loading !== undefined) {
       view[entry.loading] = true
       if (!entry.background) await this.#patch()
@@ -161,7 +193,8 @@ export class Session implements ViewRuntime {
     }
     let failure: unknown
     try {
-      await entry.fn.call(view, params, event)
+      const result = entry.fn.call(view, params, event)
+      if (isThenable(result)) await result
     } catch (err) {
       failure = err
     } finally {
@@ -175,15 +208,15 @@ export class Session implements ViewRuntime {
       this.log.error({ err: failure, view: this.#info.name, handler: entry.name }, 'fastify-live: event handler threw')
       return this.#error('handler_error', `${this.#info.name}.${entry.name}() threw: ${errorMessage(failure)}`, { ref: frame.ref, handler: entry.name })
     }
-    const extra: Record<string, unknown> = {}
+    let extra: Record<string, unknown> | undefined
     if (entry.clientState !== undefined) {
       const cs: Record<string, unknown> = {}
       for (const key of entry.clientState) cs[key] = view[key]
-      extra.cs = cs
+      extra = { cs }
     }
     if (entry.cache !== undefined) {
       const snap = this.#snapshot(cacheKey(entry, params))
-      if (snap !== undefined) extra.snap = snap
+      if (snap !== undefined) (extra ??= {}).snap = snap
     }
     // A cacheable result always carries its HTML: the browser stores it. So
     // does a submit's: the browser gives the form the server's values (a
@@ -235,10 +268,10 @@ export class Session implements ViewRuntime {
     this.cancelAsync(name)
     if (loading !== undefined) (this.view as any)[loading] = true // cancelling the run it replaces turned it off
     const controller = new AbortController()
-    this.#tasks.set(name, controller)
+    ;(this.#tasks ??= new Map()).set(name, controller)
     this.#core.stats.tasks++
     const settle = (result: unknown, error: unknown): void => {
-      if (this.#tasks.get(name) !== controller) return // cancelled or replaced: dropped
+      if (this.#tasks?.get(name) !== controller) return // cancelled or replaced: dropped
       this.#tasks.delete(name)
       this.#core.stats.tasks--
       this.enqueue(() => this.#taskDone(name, result, error, loading))
@@ -250,9 +283,9 @@ export class Session implements ViewRuntime {
   }
 
   cancelAsync (name: string): boolean {
-    const controller = this.#tasks.get(name)
+    const controller = this.#tasks?.get(name)
     if (controller === undefined) return false
-    this.#tasks.delete(name)
+    this.#tasks!.delete(name)
     this.#core.stats.tasks--
     controller.abort(new Error(`task "${name}" was cancelled`))
     // A cancelled @background task never reaches #taskDone: turn its @loading off here.
@@ -286,11 +319,18 @@ export class Session implements ViewRuntime {
   close (): void {
     if (this.closed) return
     this.closed = true
-    for (const name of [...this.#tasks.keys()]) this.cancelAsync(name)
-    this.#life.abort(new Error('the view was closed'))
-    this.#snapshots.clear()
+    for (const name of [...this.#tasks?.keys() ?? []]) this.cancelAsync(name)
+    this.#life?.abort(new Error('the view was closed'))
+    this.#snapshots = undefined
     this.out = null
     this.#core.stats.views--
+  }
+
+  /** The view's life signal (LiveEvent.signal): aborts when the view closes; made when first asked for. */
+  get lifeSignal (): AbortSignal {
+    this.#life ??= new AbortController()
+    if (this.closed && !this.#life.signal.aborted) this.#life.abort(new Error('the view was closed'))
+    return this.#life.signal
   }
 
   // ---- rendering -----------------------------------------------------------
@@ -301,9 +341,10 @@ export class Session implements ViewRuntime {
    * (lib/diff.ts), else the full HTML.
    */
   async #render (): Promise<boolean> {
-    const html = await this.#renderInner()
+    let html = this.#renderInner()
+    if (typeof html !== 'string') html = await html
     if (html === this.html) return false
-    const d = delta(this.html, html)
+    const d = html.length < DELTA_MIN_HTML ? null : delta(this.html, html)
     // A delta always applies to the render just before it (`v - 1`).
     this.#change = d === null ? { html } : { d }
     this.html = html
@@ -320,28 +361,37 @@ export class Session implements ViewRuntime {
     this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
   }
 
-  /** The `live` helpers of the template context, made once per session. */
-  #helpers = {
-    embed: (name: string, props: Record<string, unknown> = {}) => {
-      if (!this.#info.embeds.has(name)) {
-        throw new Error(`${this.#info.name} embeds no view named "${name}"; add it to static embeds (known: ${[...this.#info.embeds.keys()].join(', ') || 'none'})`)
-      }
-      this.#calls.push({ name, props })
-      return safe(`<!--live-embed:${this.#calls.length - 1}-->`)
-    },
-    scripts: () => safe(this.#core.scripts),
+  /** `live.embed()` in a template: a marker the second pass replaces (#fillEmbeds). */
+  embedMarker (name: string, props: Record<string, unknown> = {}): Html {
+    if (!this.#info.embeds.has(name)) {
+      throw new Error(`${this.#info.name} embeds no view named "${name}"; add it to static embeds (known: ${[...this.#info.embeds.keys()].join(', ') || 'none'})`)
+    }
+    const calls = (this.#calls ??= [])
+    calls.push({ name, props })
+    return safe(`<!--live-embed:${calls.length - 1}-->`)
   }
 
-  /** The `live.embed()` calls of the render in progress (rendering is synchronous). */
-  #calls: Array<{ name: string, props: Record<string, unknown> }> = []
+  get scripts (): Html { return safe(this.#core.scripts) }
 
-  async #renderInner (): Promise<string> {
+  /** The `live.embed()` calls of the render in progress, if any. */
+  #calls: Array<{ name: string, props: Record<string, unknown> }> | null = null
+
+  /** The inner HTML; a promise only when the template embeds views. */
+  #renderInner (): string | Promise<string> {
     const context = publicState(this.view)
-    context.live = this.#helpers
-    this.#calls = []
-    const html = this.#info.template.render(context)
+    context.live = helpers
+    this.#calls = null
+    const outer = rendering
+    rendering = this
+    let html: string
+    try {
+      html = this.#info.template.render(context)
+    } finally {
+      rendering = outer
+    }
     const calls = this.#calls
-    return calls.length === 0 ? html : await this.#fillEmbeds(html, calls)
+    this.#calls = null
+    return calls === null ? html : this.#fillEmbeds(html, calls)
   }
 
   /**
@@ -355,13 +405,14 @@ export class Session implements ViewRuntime {
     const parts: string[] = []
     for (let k = 0; k < calls.length; k++) {
       const { name, props } = calls[k]!
-      let child = this.#children[k]?.name === name && !this.#children[k]!.session.closed ? this.#children[k]!.session : undefined
+      const old = this.#children?.[k]
+      let child = old?.name === name && !old.session.closed ? old.session : undefined
       const id = childId(this.id, k, name)
       child ??= this.out?.session(id)
       if (child !== undefined) {
         parts.push(`<div id="${child.id}" data-live-root></div>`)
       } else {
-        const init = this.#init
+        const init = this.#where
         child = await Session.mount(this.#core, this.#info.embeds.get(name)!, {
           routeKey: init.routeKey, chain: [...init.chain, name], params: init.params, query: init.query, props: plain(props), request: this.request, id,
         })
@@ -372,13 +423,13 @@ export class Session implements ViewRuntime {
       }
       children.push({ name, session: child })
     }
-    for (const old of this.#children.slice(children.length)) if (old.session.out === null) old.session.close()
+    for (const old of this.#children?.slice(children.length) ?? []) if (old.session.out === null) old.session.close()
     this.#children = children
     return html.replace(/<!--live-embed:(\d+)-->/g, (_, k) => parts[Number(k)]!)
   }
 
   /** Sessions this one mounted for its embeds (for the HTTP handoff). */
-  get children (): readonly Session[] { return this.#children.map((c) => c.session) }
+  get children (): readonly Session[] { return this.#children?.map((c) => c.session) ?? [] }
 
   // ---- @cache snapshots ----------------------------------------------------
 
@@ -394,17 +445,19 @@ export class Session implements ViewRuntime {
     // Unguessable, and only good for the same handler and key: a client cannot
     // roll the view back to an arbitrary earlier state.
     const id = randomBytes(9).toString('base64url')
-    this.#snapshots.set(id, { key, state })
-    if (this.#snapshots.size > MAX_SNAPSHOTS) this.#snapshots.delete(this.#snapshots.keys().next().value!)
+    const snapshots = (this.#snapshots ??= new Map())
+    snapshots.set(id, { key, state })
+    if (snapshots.size > MAX_SNAPSHOTS) snapshots.delete(snapshots.keys().next().value!)
     return id
   }
 
   /** Put the view back in the state of a cached result; `false` when that snapshot is gone or for another call. */
   #restore (id: string, key: string): boolean {
-    const snapshot = this.#snapshots.get(id)
+    const snapshots = this.#snapshots
+    const snapshot = snapshots?.get(id)
     if (snapshot === undefined || snapshot.key !== key) return false
-    this.#snapshots.delete(id)
-    this.#snapshots.set(id, snapshot) // most recently used
+    snapshots!.delete(id)
+    snapshots!.set(id, snapshot) // most recently used
     const state = snapshot.state
     const view = this.view as any
     for (const key of Object.keys(publicState(view))) if (!(key in state)) delete view[key]
@@ -423,8 +476,11 @@ export class Session implements ViewRuntime {
 
   /** `full`: send the whole HTML even when a delta would do (results the browser caches). */
   #reply (ref: number, changed: boolean, extra?: Record<string, unknown>, full = false): void {
-    const body = full ? { html: this.html } : changed ? this.#change : undefined
-    this.#send({ t: 'reply', ref, id: this.id, v: this.version, ...body, ...extra })
+    const frame: Record<string, unknown> = { t: 'reply', ref, id: this.id, v: this.version }
+    if (full) frame.html = this.html
+    else if (changed) Object.assign(frame, this.#change)
+    if (extra !== undefined) Object.assign(frame, extra)
+    this.#send(frame)
   }
 
   #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {
@@ -440,6 +496,38 @@ export class Session implements ViewRuntime {
     this.log.error({ err, view: this.#info.name }, 'fastify-live: render failed')
     this.#error('handler_error', `${this.#info.name} could not render: ${errorMessage(err)}`, at)
   }
+}
+
+/**
+ * The session whose template is rendering. Rendering is synchronous, so one
+ * module-level slot (saved and restored around nested renders) lets every
+ * session share one `live` helpers object instead of closures of its own.
+ */
+let rendering: Session | null = null
+
+/** The template context's `live`: `live.embed(name, props)` and `live.scripts()`. */
+const helpers = Object.freeze({
+  embed: (name: string, props?: Record<string, unknown>): Html => current().embedMarker(name, props),
+  scripts: (): Html => current().scripts,
+})
+
+function current (): Session {
+  if (rendering === null) throw new Error('live helpers can only be called while a live view renders')
+  return rendering
+}
+
+/** A handler's second argument; its `signal` is made only when read. */
+class HandlerEvent implements LiveEvent {
+  readonly #session: Session
+  constructor (readonly handler: string, readonly type: string, readonly request: FastifyRequest, session: Session) {
+    this.#session = session
+  }
+
+  get signal (): AbortSignal { return this.#session.lifeSignal }
+}
+
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as any).then === 'function'
 }
 
 /** The error frame the browser sees: detailed in debug mode, generic otherwise. */
