@@ -7,8 +7,11 @@
 // sends an event, waits for its reply and sends the next, until told to stop.
 //
 // Phases: prewarm (one session, closed again: gets the server's code hot
-// before the heap baseline) -> connect (C sessions, in batches) -> warm-up ->
-// measured window -> drain (no new events; in-flight ones finish) -> close.
+// before the heap baseline) -> connect the first half of the C sessions (in
+// batches), each sends a few events -> the same for the second half ->
+// warm-up -> measured window -> drain (no new events; in-flight ones
+// finish) -> close. The runner weighs the server's heap after each half: the
+// difference is what the second half's sessions cost.
 // Spawned by bench/run.mjs with an IPC channel, the client reports each phase
 // and waits for the runner's go-ahead (the runner samples the server between
 // phases). Run by hand, it goes straight through and prints its result as JSON.
@@ -170,20 +173,40 @@ await report('prewarmed', {}, 'connect')
 const rampStart = performance.now()
 const sessions = []
 const openMs = []
-for (let i = 0; i < C; i += BATCH) {
-  const batch = []
-  for (let j = i; j < Math.min(C, i + BATCH); j++) batch.push(openSession(j))
-  for (const r of await Promise.allSettled(batch)) {
-    if (r.status === 'fulfilled') {
-      sessions.push(r.value)
-      openMs.push(r.value.openMs)
-    } else noteError(r.reason)
+// Opens sessions [from, to) and has each send a few events, so their state
+// is what it is in use (not just joined) when the heap is weighed.
+async function connect (from, to) {
+  const opened = []
+  for (let i = from; i < to; i += BATCH) {
+    const batch = []
+    for (let j = i; j < Math.min(to, i + BATCH); j++) batch.push(openSession(j))
+    for (const r of await Promise.allSettled(batch)) {
+      if (r.status === 'fulfilled') {
+        opened.push(r.value)
+        openMs.push(r.value.openMs)
+      } else noteError(r.reason)
+    }
   }
+  await Promise.allSettled(opened.map(async (s) => {
+    try {
+      for (let n = 0; n < SETTLE_EVENTS; n++) await s.session.event(nextEvent(view, s.index, n))
+    } catch (err) {
+      noteError(err)
+      s.dead = true
+    }
+  }))
+  sessions.push(...opened)
+  return opened.length
 }
+const SETTLE_EVENTS = 10
+const half = Math.floor(C / 2)
+const firstHalf = await connect(0, half)
+await report('half-connected', { sessions: firstHalf }, 'connect-rest')
+const secondHalf = await connect(half, C)
 const rampMs = performance.now() - rampStart
 openMs.sort((a, b) => a - b)
 const connectErrors = errors
-await report('connected', { sessions: sessions.length, failed: C - sessions.length, rampMs }, 'go')
+await report('connected', { sessions: sessions.length, failed: C - sessions.length, secondHalf, rampMs }, 'go')
 
 if (sessions.length === 0) throw new Error(`load: no session could open (${errorSamples.join('; ')})`)
 

@@ -276,7 +276,10 @@ async function runCell (peer, view, c) {
     const base = await server.stats()
     load.send({ cmd: 'connect' })
 
-    await load.expect('connected', loadTimeout)
+    await load.expect('half-connected', loadTimeout)
+    const half = await server.stats()
+    load.send({ cmd: 'connect-rest' })
+    const { secondHalf } = await load.expect('connected', loadTimeout)
     const idle = await server.stats()
     load.send({ cmd: 'go' })
 
@@ -311,10 +314,17 @@ async function runCell (peer, view, c) {
       otherCpuPct: machine0 !== null && machine1 !== null && loadDeltaNs !== null
         ? Math.max(0, ((machine1 - machine0) - cpuDeltaNs - loadDeltaNs) / wallNs * 100)
         : null,
-      // Steady state: all sessions still connected after the window (their
-      // state has been through many events). heapKiBPerSessionIdle is the
-      // same right after joining, before any event.
-      heapKiBPerSession: perSession(busy),
+      // What one session costs: the heap the second half of the sessions
+      // added (each had sent a few events), per session; none at C = 1.
+      // One-off costs (code compiled under load, buffer pools, grown tables)
+      // were paid by the first half and drop out.
+      heapKiBPerSession: secondHalf > 0 && half.heapUsed !== null && idle.heapUsed !== null
+        ? (idle.heapUsed - half.heapUsed) / secondHalf / 1024
+        : null,
+      // All the growth since the baseline ÷ C, one-off costs included: in
+      // steady state (all sessions connected, after the window) and right
+      // after the ramp.
+      heapKiBPerSessionAvg: perSession(busy),
       heapKiBPerSessionIdle: perSession(idle),
       heapBaseMiB: base.heapUsed === null ? null : base.heapUsed / 2 ** 20,
       rssMiBLoaded: busy.rss / 2 ** 20
@@ -336,8 +346,8 @@ const ms = (x) => (x === null || x === undefined ? '–' : x < 10 ? fmt(x, 2) : 
 
 function markdown (cells) {
   const out = [
-    '| view | C | peer | events/s | p50 ms | p95 ms | p99 ms | reply bytes | CPU µs/event | heap KiB/session |',
-    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+    '| view | C | peer | events/s | p50 ms | p95 ms | p99 ms | reply bytes | CPU µs/event | heap KiB/session | heap KiB/C |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   ]
   const notes = []
   for (const r of cells) {
@@ -346,7 +356,7 @@ function markdown (cells) {
       notes.push(`- ${r.view} C=${r.c} ${r.peer}: ${r.error}`)
       continue
     }
-    out.push(`| ${r.view} | ${r.c} | ${r.peer} | ${fmt(r.eventsPerSec)} | ${ms(r.latencyMs.p50)} | ${ms(r.latencyMs.p95)} | ${ms(r.latencyMs.p99)} | ${fmt(r.replyBytesMean)} | ${fmt(r.cpuUsPerEvent)} | ${fmt(r.heapKiBPerSession, 1)} |`)
+    out.push(`| ${r.view} | ${r.c} | ${r.peer} | ${fmt(r.eventsPerSec)} | ${ms(r.latencyMs.p50)} | ${ms(r.latencyMs.p95)} | ${ms(r.latencyMs.p99)} | ${fmt(r.replyBytesMean)} | ${fmt(r.cpuUsPerEvent)} | ${fmt(r.heapKiBPerSession, 1)} | ${fmt(r.heapKiBPerSessionAvg, 1)} |`)
     if (r.otherCpuPct > OTHER_CPU_WARN_PCT) {
       notes.push(`- ${r.view} C=${r.c} ${r.peer}: other processes used ${fmt(r.otherCpuPct)}% of a core during the window; figures are skewed`)
     }

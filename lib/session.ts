@@ -31,13 +31,6 @@ export interface SessionInit {
 /** Results of `@cache` handlers kept per view for cache hits (bounded, LRU). */
 const MAX_SNAPSHOTS = 32
 
-/**
- * Below this many characters a changed render is sent whole: a delta would
- * save a few bytes and the browser's morph of so small a root is as cheap as
- * a targeted one, while finding the delta costs a scan per event.
- */
-const DELTA_MIN_HTML = 512
-
 type Job = () => Promise<void>
 
 /**
@@ -344,7 +337,7 @@ export class Session implements ViewRuntime {
     let html = this.#renderInner()
     if (typeof html !== 'string') html = await html
     if (html === this.html) return false
-    const d = html.length < DELTA_MIN_HTML ? null : delta(this.html, html)
+    const d = delta(this.html, html)
     // A delta always applies to the render just before it (`v - 1`).
     this.#change = d === null ? { html } : { d }
     this.html = html
