@@ -10,19 +10,12 @@
 /** `[elementId, outerHtml]`: replace (morph) the element with that id. */
 export type Delta = [string, string]
 
-const CHUNK = 128
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr'])
 
 export function delta (before: string, after: string): Delta | null {
   const max = Math.min(before.length, after.length)
-  // Compare in chunks first: string equality of slices is a memcmp, ~10×
-  // faster than a charCodeAt loop over the same characters.
-  let start = 0
-  while (start + CHUNK <= max && before.slice(start, start + CHUNK) === after.slice(start, start + CHUNK)) start += CHUNK
-  while (start < max && before.charCodeAt(start) === after.charCodeAt(start)) start++
-  let tail = 0
-  while (tail + CHUNK <= max - start && before.slice(before.length - tail - CHUNK, before.length - tail) === after.slice(after.length - tail - CHUNK, after.length - tail)) tail += CHUNK
-  while (tail < max - start && before.charCodeAt(before.length - 1 - tail) === after.charCodeAt(after.length - 1 - tail)) tail++
+  const start = commonPrefix(before, after, max)
+  const tail = commonSuffix(before, after, max - start)
   const end = after.length - tail // the window in `after` is [start, end)
   // Walk back through id'd start tags that begin before the window.
   let at = start
@@ -45,10 +38,41 @@ export function delta (before: string, after: string): Delta | null {
     // must end as far from the end of the HTML as here, or the change altered
     // its structure.
     if (elementEnd(before, open, name) !== close - after.length + before.length) continue
-    if (!unique(after, id)) return null
+    if (!unique(after, id, idAt)) return null
     return [id, after.slice(open, close)]
   }
   return null
+}
+
+// The common prefix and suffix are found by bisection on slices: comparing
+// two slices is one native memcmp, where a charCodeAt loop costs a call per
+// character (and far more on the rope strings templates render to).
+const LINEAR = 16
+
+/** The length of the longest common prefix of `a` and `b` (at most `max`). */
+function commonPrefix (a: string, b: string, max: number): number {
+  let lo = 0
+  let hi = max
+  while (hi - lo > LINEAR) {
+    const mid = (lo + hi) >>> 1
+    if (a.slice(lo, mid) === b.slice(lo, mid)) lo = mid
+    else hi = mid
+  }
+  while (lo < hi && a.charCodeAt(lo) === b.charCodeAt(lo)) lo++
+  return lo
+}
+
+/** The length of the longest common suffix of `a` and `b` (at most `max`). */
+function commonSuffix (a: string, b: string, max: number): number {
+  let lo = 0
+  let hi = max
+  while (hi - lo > LINEAR) {
+    const mid = (lo + hi) >>> 1
+    if (a.slice(a.length - mid, a.length - lo) === b.slice(b.length - mid, b.length - lo)) lo = mid
+    else hi = mid
+  }
+  while (lo < hi && a.charCodeAt(a.length - 1 - lo) === b.charCodeAt(b.length - 1 - lo)) lo++
+  return lo
 }
 
 const TAG = /<([a-zA-Z][\w-]*)/y
@@ -86,10 +110,10 @@ function elementEnd (html: string, open: number, name: string): number {
   return -1
 }
 
-function unique (html: string, id: string): boolean {
+/** Whether the ` id="…"` at `idAt` is the only one with that id (one pass over the HTML). */
+function unique (html: string, id: string, idAt: number): boolean {
   const needle = ` id="${id}"`
-  const first = html.indexOf(needle)
-  return first >= 0 && html.indexOf(needle, first + needle.length) < 0
+  return html.indexOf(needle) === idAt && html.indexOf(needle, idAt + needle.length) < 0
 }
 
 /** Apply a delta to HTML (what the browser does to its DOM); `null` when the element is not there. */

@@ -1,0 +1,108 @@
+import t from 'tap'
+import { applyDelta, delta } from '../../lib/diff.js'
+
+const rows = (n: number, checked: (i: number) => boolean = () => false, text = (i: number) => `Item ${i}`): string =>
+  `<table id="items"><tbody>${Array.from({ length: n }, (_, k) => {
+    const i = k + 1
+    return `<tr id="row-${i}" class="${checked(i) ? 'done' : ''}"><td>${text(i)}</td><td><input type="checkbox" data-id="${i}"${checked(i) ? ' checked' : ''}></td></tr>`
+  }).join('')}</tbody></table>`
+
+t.test('a one-row change in a 100-row table is that row alone', async (t) => {
+  const before = rows(100)
+  const after = rows(100, (i) => i === 37)
+  const d = delta(before, after)
+  t.ok(d, 'a delta is found')
+  t.equal(d![0], 'row-37', 'addressed to the row that changed')
+  t.match(d![1], /^<tr id="row-37" class="done">.*<\/tr>$/)
+  t.ok(JSON.stringify(d).length < 200, `the delta is small (${JSON.stringify(d).length} bytes)`)
+  t.equal(applyDelta(before, d!), after, 'applied to the old HTML it gives the new')
+})
+
+t.test('changes at the first and last row, and of the text, are found', async (t) => {
+  for (const [what, after] of [
+    ['first row', rows(100, (i) => i === 1)],
+    ['last row', rows(100, (i) => i === 100)],
+    ['text', rows(100, undefined, (i) => i === 50 ? 'Renamed' : `Item ${i}`)],
+  ] as const) {
+    const d = delta(rows(100), after)
+    t.ok(d, `${what}: a delta`)
+    t.equal(applyDelta(rows(100), d!), after, `${what}: it applies`)
+  }
+})
+
+t.test('a row inserted or removed is sent as its enclosing element', async (t) => {
+  const before = rows(5)
+  const after = before.replace('<tr id="row-3"', '<tr id="row-new" class=""><td>new</td></tr><tr id="row-3"')
+  const d = delta(before, after)
+  t.equal(d?.[0], 'items', 'the table encloses an inserted row')
+  t.equal(applyDelta(before, d!), after)
+  const removed = before.replace(/<tr id="row-3".*?<\/tr>/, '')
+  const d2 = delta(before, removed)
+  t.equal(d2?.[0], 'items')
+  t.equal(applyDelta(before, d2!), removed)
+})
+
+t.test('no delta when no id encloses the change, the id repeats, or the id itself changed', async (t) => {
+  t.equal(delta('<p>a</p><p>b</p>', '<p>a</p><p>c</p>'), null, 'no element with an id')
+  t.equal(delta('<div id="x">1</div>', '<div id="y">1</div>'), null, 'only the id changed')
+  const twice = '<div id="a">1</div><div id="a">2</div>'
+  t.equal(delta(twice, '<div id="a">1</div><div id="a">3</div>'), null, 'the enclosing id is not unique')
+  t.equal(delta('<div id="a"><p>1</p></div><p>2</p>', '<div id="a"><p>1</p><p>2</p></div>'), null,
+    'an element whose end moved (its structure changed) is not reused')
+})
+
+t.test('void and self-closing elements with ids', async (t) => {
+  const before = '<div id="w"><input id="i" value="1"><br/><span>x</span></div>'
+  const after = '<div id="w"><input id="i" value="2"><br/><span>x</span></div>'
+  const d = delta(before, after)
+  t.same(d, ['i', '<input id="i" value="2">'])
+  t.equal(applyDelta(before, d!), after)
+  t.equal(applyDelta(before, ['missing', '<p></p>']), null, 'an element that is not there')
+})
+
+t.test('random edits: every delta found applies exactly', async (t) => {
+  // A seeded generator: nested elements, some with ids (some repeated), and text.
+  let seed = 7
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+  const tags = ['div', 'span', 'ul', 'li', 'p', 'section']
+  const tree = (depth: number): string => {
+    const n = 1 + rand(4)
+    let out = ''
+    for (let k = 0; k < n; k++) {
+      if (depth === 0 || rand(3) === 0) {
+        out += ['a', 'b', 'c', '<br>', '<input type="text">'][rand(5)]
+        continue
+      }
+      const tag = tags[rand(tags.length)]!
+      const id = rand(3) === 0 ? '' : ` id="e${rand(40)}"`
+      out += `<${tag}${id} class="c${rand(3)}">${tree(depth - 1)}</${tag}>`
+    }
+    return out
+  }
+  const edit = (html: string): string => {
+    const at = rand(html.length)
+    switch (rand(4)) {
+      case 0: return html.slice(0, at) + html.slice(at).replace(/[abc]/, 'z')
+      case 1: return html.slice(0, at) + html.slice(at).replace(/class="c\d"/, 'class="changed"')
+      case 2: return html.slice(0, at) + html.slice(at).replace(/<(\w+)( id="e\d+")?[^>]*><\/\1>/, '')
+      default: return html.slice(0, at) + html.slice(at).replace(/>/, '><em>new</em>')
+    }
+  }
+  let found = 0
+  for (let i = 0; i < 2000; i++) {
+    const before = tree(4)
+    const after = edit(before)
+    if (after === before) continue
+    const d = delta(before, after)
+    if (d === null) continue
+    found++
+    if (applyDelta(before, d) !== after) {
+      t.fail(`delta ${JSON.stringify(d)} does not turn\n${before}\ninto\n${after}`)
+      return
+    }
+  }
+  t.ok(found > 300, `most edits have a delta (${found} of 2,000)`)
+})
