@@ -1,7 +1,8 @@
 // Debounce per (element, handler): the latest params win; `wait` restarts on
-// every event; `maxWait` caps how long a burst can hold sends back; 'blur'
-// waits for the element to lose focus. Pending sends are kept in the order
-// they were first scheduled, so a form submit can flush them in that order.
+// every event; `maxWait` (never less than `wait`) caps how long a burst can
+// hold sends back; 'blur' waits for the element to lose focus. Pending sends
+// are kept in the order they were first scheduled, so a form submit can flush
+// them in that order.
 
 export interface DebouncePolicy { wait?: number, maxWait?: number }
 
@@ -16,7 +17,8 @@ export function debounce (el: Element, h: string, wait: number | 'blur', maxWait
   p.fire = fire
   clearTimeout(p.timer)
   if (wait === 'blur') return
-  if (maxWait !== undefined) wait = Math.min(wait, Math.max(0, p.first + maxWait - Date.now()))
+  // maxWait never cuts a wait short (an element's live-debounce may be longer than it)
+  if (maxWait !== undefined) wait = Math.min(wait, Math.max(0, p.first + Math.max(maxWait, wait) - Date.now()))
   const q = p
   p.timer = setTimeout(() => run(q), wait)
 }

@@ -71,19 +71,39 @@ function onFocus (e: FocusEvent): void {
   fire(root, el, h, e.type === 'focusin' ? 'focus' : 'blur', p, undefined, false)
 }
 
-/** The rate policies: an element's live-debounce / live-throttle override the handler's. */
+/** The rate policies: an element's valid live-debounce / live-throttle override the handler's timing. */
 function fire (root: LiveRoot, el: Element, h: string, type: string, p: Params, key?: string, overrides = true): void {
   const send = (): void => { void root.event(el, h, type, p) }
   const pol = root.policy(h)
-  const d = overrides ? el.getAttribute(DEBOUNCE) : null
-  if (d !== null ? d !== '0' : pol.debounce) {
-    if (d !== null) debounce(el, h, d === 'blur' ? 'blur' : Number(d) || 0, undefined, send)
-    else debounce(el, h, pol.debounce!.wait ?? 300, pol.debounce!.maxWait, send)
+  const pd = pol.debounce
+  const d = overrides ? override(el, DEBOUNCE, 0, 'blur') : null
+  // 0: at once; a wait keeps the handler's maxWait; blur sends nothing while typing
+  if (d === null ? pd : d) {
+    debounce(el, h, d ?? pd!.wait ?? 300, d === 'blur' ? undefined : pd?.maxWait, send)
     return
   }
-  const t = overrides ? el.getAttribute(THROTTLE) : null
-  const tp = t !== null ? { interval: Number(t) || 0 } : pol.throttle
+  const t = overrides ? override(el, THROTTLE, 1) as number | null : null
+  const tp = t === null ? pol.throttle : { ...pol.throttle, interval: t }
   // key events throttle per key, so another key isn't held back
   if (tp) throttle(el, key === undefined ? h : `${h}:${key}`, tp, send)
   else send()
+}
+
+const warned: Record<string, WeakSet<Element>> = {}
+
+/**
+ * An element's `attr`: whole milliseconds from `min` (up to setTimeout's
+ * limit) or `word`. null when absent or invalid: an invalid value is ignored,
+ * so the handler's own policy applies, and warned about once per element.
+ */
+function override (el: Element, attr: string, min: number, word?: 'blur'): number | 'blur' | null {
+  const v = el.getAttribute(attr)
+  if (v === null || v === word) return v
+  if (/^\d+$/.test(v) && +v >= min && +v < 2 ** 31) return +v
+  const w = warned[attr] ??= new WeakSet()
+  if (!w.has(el)) {
+    w.add(el)
+    console.warn(`live: ignoring ${attr}="${v}" (accepted: whole milliseconds ≥ ${min}${word ? ` or "${word}"` : ''}); the handlers' own policies apply on`, el)
+  }
+  return null
 }
