@@ -19,6 +19,12 @@
 //                          machine (default 10000; 0 = don't wait)
 //   BENCH_RETRIES          runs of a cell again while others used > 10% of a
 //                          core in its window, or it failed (default 1)
+//   BENCH_ROUNDS           rounds of every cell (default 3; quick 1): the
+//                          peers of a view and C run one after another, in a
+//                          rotated order each round, and the table shows each
+//                          figure's median over the rounds. A shared machine's
+//                          speed drifts by 20-30% over minutes; side-by-side
+//                          rounds keep the ratios between peers honest.
 //   BENCH_OUT=path         JSON output (default bench/results/latest.json)
 import { spawn, execFileSync } from 'node:child_process'
 import { readFileSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -43,6 +49,7 @@ const LOAD_CPU_WARN_PCT = 90
 const QUIET_WAIT_MS = Number(env.BENCH_QUIET_WAIT_MS ?? 10000)
 const QUIET_BUSY_PCT = 25 // % of one core
 const RETRIES = Number(env.BENCH_RETRIES ?? 1)
+const ROUNDS = Math.max(1, Number(env.BENCH_ROUNDS ?? (QUICK ? 1 : 3)))
 // How far a cell's figures are from trustworthy: failed > disturbed > clean.
 const disturbance = (cell) => (cell.error ? Infinity : cell.otherCpuPct ?? 0)
 const OUT = env.BENCH_OUT ?? path.join(BENCH_DIR, 'results', 'latest.json')
@@ -371,6 +378,41 @@ function markdown (cells) {
   return out.join('\n') + (notes.length ? '\n\n' + notes.join('\n') : '') + '\n'
 }
 
+// --- rounds ---------------------------------------------------------------
+
+const median = (xs) => {
+  const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
+  if (v.length === 0) return null
+  const m = v.length >> 1
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2
+}
+
+// One row of the table from a cell's rounds: each figure is its median over
+// the rounds that ran (failed rounds are left out unless all failed); the
+// rounds themselves stay in the JSON.
+function combineRounds (runs) {
+  if (runs.length === 1) return runs[0]
+  const ok = runs.filter((r) => !r.error)
+  if (ok.length === 0) return { ...runs[0], rounds: runs }
+  const pick = (f) => median(ok.map(f))
+  return {
+    ...ok[0],
+    eventsPerSec: pick((r) => r.eventsPerSec),
+    latencyMs: Object.fromEntries(Object.keys(ok[0].latencyMs).map((k) => [k, pick((r) => r.latencyMs[k])])),
+    replyBytesMean: pick((r) => r.replyBytesMean),
+    cpuUsPerEvent: pick((r) => r.cpuUsPerEvent),
+    serverCpuPct: pick((r) => r.serverCpuPct),
+    loadCpuPct: pick((r) => r.loadCpuPct),
+    otherCpuPct: pick((r) => r.otherCpuPct),
+    heapKiBPerSession: pick((r) => r.heapKiBPerSession),
+    heapKiBPerSessionAvg: pick((r) => r.heapKiBPerSessionAvg),
+    heapKiBPerSessionIdle: pick((r) => r.heapKiBPerSessionIdle),
+    errors: ok.reduce((n, r) => n + r.errors, 0),
+    failedRounds: runs.length - ok.length,
+    rounds: runs
+  }
+}
+
 // --- main -----------------------------------------------------------------
 
 const cpus = os.cpus()
@@ -382,6 +424,7 @@ const meta = {
   memGiB: Math.round(os.totalmem() / 2 ** 30),
   pinned: TASKSET ? 'server on core 0, load client on core 1 (taskset)' : 'not pinned',
   quick: QUICK,
+  rounds: ROUNDS,
   durationMs: DURATION_MS,
   warmupMs: WARMUP_MS,
   concurrency: CS,
@@ -393,33 +436,37 @@ console.error(`bench: ${VIEWS.length} views x C=${CS.join(',')} x ${PEERS.join('
 const cells = []
 for (const view of VIEWS) {
   for (const c of CS) {
-    for (const peer of PEERS) {
-      if (notWired.has(peer)) continue
-      const t0 = Date.now()
-      // A cell that other work disturbed is run again (a fresh server each
-      // time), up to BENCH_RETRIES times; the least disturbed attempt is kept.
-      let cell = null
-      let attempts = 0
-      while (attempts <= RETRIES) {
-        attempts += 1
-        const attempt = await runCell(peer, view, c)
-        if (!attempt) break
-        if (!cell || disturbance(attempt) < disturbance(cell)) cell = attempt
-        if (disturbance(cell) <= OTHER_CPU_WARN_PCT) break
-        if (attempts <= RETRIES) console.error(`bench: ${view} C=${c} ${peer}: ${attempt.error ? 'failed' : `others used ${fmt(attempt.otherCpuPct)}% of a core`}, running it again`)
+    const rounds = new Map(PEERS.map((peer) => [peer, []]))
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const peer of [...PEERS.slice(round % PEERS.length), ...PEERS.slice(0, round % PEERS.length)]) {
+        if (notWired.has(peer)) continue
+        const t0 = Date.now()
+        // A cell that other work disturbed is run again (a fresh server each
+        // time), up to BENCH_RETRIES times; the least disturbed attempt is kept.
+        let cell = null
+        let attempts = 0
+        while (attempts <= RETRIES) {
+          attempts += 1
+          const attempt = await runCell(peer, view, c)
+          if (!attempt) break
+          if (!cell || disturbance(attempt) < disturbance(cell)) cell = attempt
+          if (disturbance(cell) <= OTHER_CPU_WARN_PCT) break
+          if (attempts <= RETRIES) console.error(`bench: ${view} C=${c} ${peer}: ${attempt.error ? 'failed' : `others used ${fmt(attempt.otherCpuPct)}% of a core`}, running it again`)
+        }
+        if (!cell) {
+          console.error(`bench: ${peer} skipped: ${notWired.get(peer)}`)
+          continue
+        }
+        cell.attempts = attempts
+        rounds.get(peer).push(cell)
+        const summary = cell.error
+          ? `FAILED: ${cell.error}`
+          : `${fmt(cell.eventsPerSec)} ev/s, p99 ${ms(cell.latencyMs.p99)} ms, ${fmt(cell.replyBytesMean)} B, ${fmt(cell.cpuUsPerEvent)} µs CPU/ev` +
+            ` (server ${fmt(cell.serverCpuPct)}% busy, others ${fmt(cell.otherCpuPct)}%)`
+        console.error(`bench: ${view} C=${c} ${peer}${ROUNDS > 1 ? ` round ${round + 1}` : ''}: ${summary} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
       }
-      if (!cell) {
-        console.error(`bench: ${peer} skipped: ${notWired.get(peer)}`)
-        continue
-      }
-      cell.attempts = attempts
-      cells.push(cell)
-      const summary = cell.error
-        ? `FAILED: ${cell.error}`
-        : `${fmt(cell.eventsPerSec)} ev/s, p99 ${ms(cell.latencyMs.p99)} ms, ${fmt(cell.replyBytesMean)} B, ${fmt(cell.cpuUsPerEvent)} µs CPU/ev` +
-          ` (server ${fmt(cell.serverCpuPct)}% busy, others ${fmt(cell.otherCpuPct)}%)`
-      console.error(`bench: ${view} C=${c} ${peer}: ${summary} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
     }
+    for (const peer of PEERS) if (rounds.get(peer).length > 0) cells.push(combineRounds(rounds.get(peer)))
   }
 }
 
