@@ -67,8 +67,9 @@ export class Socket {
     return new Promise((resolve) => {
       this.calls.set(ref, resolve)
       // ref and id first: a server refusing a frame unread (too large, rate limited) still finds them
-      const raw = JSON.stringify({ ref, ...frame })
-      if (debug.on) tap('out', JSON.parse(raw), raw)
+      const out = { ref, ...frame }
+      const raw = JSON.stringify(out)
+      if (debug.on) tap('out', out, raw)
       this.ws!.send(raw)
     })
   }
