@@ -28,13 +28,15 @@ export async function serve (t: Tap, routes: Array<[string, LiveViewClass, LiveR
 
 /**
  * A new page (own context) at `url`, waiting until every live root has
- * joined. Page errors fail loudly instead of passing silently.
+ * joined. Page errors fail loudly instead of passing silently. `init` runs
+ * in the page before any of its scripts (the recording helpers use it).
  */
-export async function openPage (t: Tap, browser: Browser, url: string): Promise<Page> {
+export async function openPage (t: Tap, browser: Browser, url: string, init?: () => void): Promise<Page> {
   const context = await browser.newContext()
   t.teardown(() => context.close())
   const page = await context.newPage()
   page.on('pageerror', (err) => { throw err })
+  if (init !== undefined) await page.addInitScript(init)
   await page.goto(url)
   await waitConnected(page)
   return page

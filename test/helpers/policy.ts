@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
-import { waitConnected } from './browser.js'
+import { openPage } from './browser.js'
 
 // Helpers of the policy-* browser tests (@debounce, @throttle, @cache).
 // The page records what the user did and every frame the bundle sent or
@@ -61,14 +61,7 @@ function recordPage (): void {
 
 /** A fresh page (own context) at `url`, recording its traffic; waits until every root is joined. */
 export async function openRecordedPage (t: Tap, browser: Browser, url: string): Promise<Page> {
-  const context = await browser.newContext()
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  page.on('pageerror', (err) => { throw err })
-  await page.addInitScript(recordPage)
-  await page.goto(url)
-  await waitConnected(page)
-  return page
+  return await openPage(t, browser, url, recordPage)
 }
 
 /** Event frames the page has sent so far (optionally of one handler). */

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core'
-import { waitConnected } from './browser.js'
+import { openPage } from './browser.js'
 
 // Browser-test helpers of the ui-* behaviour files (@loading, @optimistic,
 // client state, embeds, debug panel): a page whose WebSocket traffic is
@@ -42,14 +42,7 @@ function recordWire (): void {
 
 /** A fresh page (own context) at `url` with its wire recorded; waits until every root is joined. */
 export async function openWiredPage (t: Tap, browser: Browser, url: string): Promise<Page> {
-  const context = await browser.newContext()
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  page.on('pageerror', (err) => { throw err })
-  await page.addInitScript(recordWire)
-  await page.goto(url)
-  await waitConnected(page)
-  return page
+  return await openPage(t, browser, url, recordWire)
 }
 
 /** Every frame sent and received so far, in order. */
