@@ -173,8 +173,9 @@ await report('prewarmed', {}, 'connect')
 const rampStart = performance.now()
 const sessions = []
 const openMs = []
-// Opens sessions [from, to) and has each send a few events, so their state
-// is what it is in use (not just joined) when the heap is weighed.
+const SETTLE_EVENTS = 10
+// Opens sessions [from, to) and has each send SETTLE_EVENTS events, so their
+// state is what it is in use (not just joined) when the heap is weighed.
 async function connect (from, to) {
   const opened = []
   for (let i = from; i < to; i += BATCH) {
@@ -198,7 +199,6 @@ async function connect (from, to) {
   sessions.push(...opened)
   return opened.length
 }
-const SETTLE_EVENTS = 10
 const half = Math.floor(C / 2)
 const firstHalf = await connect(0, half)
 await report('half-connected', { sessions: firstHalf }, 'connect-rest')

@@ -322,7 +322,8 @@ async function runCell (peer, view, c) {
         ? Math.max(0, ((machine1 - machine0) - cpuDeltaNs - loadDeltaNs) / wallNs * 100)
         : null,
       // What one session costs: the heap the second half of the sessions
-      // added (each had sent a few events), per session; none at C = 1.
+      // added (each had sent a few events), per session. At C = 1 the first
+      // half is empty and the one session carries the one-off costs.
       // One-off costs (code compiled under load, buffer pools, grown tables)
       // were paid by the first half and drop out.
       heapKiBPerSession: secondHalf > 0 && half.heapUsed !== null && idle.heapUsed !== null
