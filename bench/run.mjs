@@ -376,7 +376,35 @@ function markdown (cells) {
     }
   }
   for (const [peer, why] of notWired) notes.push(`- ${peer}: skipped (${why})`)
-  return out.join('\n') + (notes.length ? '\n\n' + notes.join('\n') : '') + '\n'
+  const ratios = pairedRatios(cells)
+  return out.join('\n') + (ratios.length ? '\n\n' + ratios.join('\n') : '') + (notes.length ? '\n\n' + notes.join('\n') : '') + '\n'
+}
+
+// The first peer against each other one, round by round: the rounds of a
+// view and C ran minutes apart, but within a round the peers ran back to
+// back, so a round's ratio is less touched by the machine's drift than a
+// ratio of medians.
+function pairedRatios (cells) {
+  const lines = []
+  const [first, ...others] = PEERS
+  for (const view of VIEWS) {
+    for (const c of CS) {
+      const find = (peer) => cells.find((r) => r.view === view && r.c === c && r.peer === peer && !r.error)
+      const a = find(first)
+      if (!a?.rounds) continue
+      for (const peer of others) {
+        const b = find(peer)
+        if (!b?.rounds) continue
+        const per = (f) => a.rounds.map((r, i) => (b.rounds[i] && !r.error && !b.rounds[i].error ? f(r) / f(b.rounds[i]) : null)).filter((x) => x !== null && Number.isFinite(x))
+        const cpu = per((r) => r.cpuUsPerEvent)
+        const thr = per((r) => r.eventsPerSec)
+        if (cpu.length === 0) continue
+        const show = (xs) => `${xs.map((x) => x.toFixed(2)).join(', ')} (median ${median(xs).toFixed(2)})`
+        lines.push(`- ${view} C=${c}, ${first} ÷ ${peer} per round: CPU µs/event ${show(cpu)}; events/s ${show(thr)}`)
+      }
+    }
+  }
+  return lines.length ? ['Paired by round:', '', ...lines] : []
 }
 
 // --- rounds ---------------------------------------------------------------
