@@ -32,28 +32,24 @@ const { NodeExpressLiveViewServer } = await import('@liveviewjs/express')
 const { default: express } = await import('express')
 const { WebSocketServer } = await import('ws')
 
-const counterView = createLiveView({
-  mount: (socket) => socket.assign(initialState('counter')),
+// A view over the shared state and handlers of views.mjs; only the markup is LiveViewJS's own.
+const sharedView = (view, render) => createLiveView({
+  mount: (socket) => socket.assign(initialState(view)),
   handleEvent: (event, socket) => {
     // `socket.context` is a structured clone: change it, then assign it back.
     const ctx = socket.context
-    applyEvent('counter', ctx, event.type, event)
+    applyEvent(view, ctx, event.type, event)
     socket.assign(ctx)
   },
-  render: (ctx) => html`<div class="counter">
-  <button type="button" phx-click="inc">+1</button>
-  <output id="count">${ctx.count}</output>
-</div>`
+  render
 })
 
-const tableView = createLiveView({
-  mount: (socket) => socket.assign(initialState('table')),
-  handleEvent: (event, socket) => {
-    const ctx = socket.context
-    applyEvent('table', ctx, event.type, event)
-    socket.assign(ctx)
-  },
-  render: (ctx) => html`<table id="items">
+const counterView = sharedView('counter', (ctx) => html`<div class="counter">
+  <button type="button" phx-click="inc">+1</button>
+  <output id="count">${ctx.count}</output>
+</div>`)
+
+const tableView = sharedView('table', (ctx) => html`<table id="items">
   <thead><tr><th>ID</th><th>Name</th><th>Price</th><th>Done</th></tr></thead>
   <tbody>${ctx.rows.map((row) => html`
     <tr id="row-${row.id}" class="${row.checked ? 'done' : ''}">
@@ -61,8 +57,7 @@ const tableView = createLiveView({
       <td><input type="checkbox" phx-click="toggle" phx-value-id="${row.id}"${row.checked ? ' checked' : ''}></td>
     </tr>`)}
   </tbody>
-</table>`
-})
+</table>`)
 
 const views = { counter: counterView, table: tableView }
 
