@@ -20,6 +20,21 @@ t.beforeEach(() => {
 const shows = async (page: Page, id: string, text: string) =>
   await page.waitForFunction(([id, text]) => document.getElementById(id!)!.textContent === text, [id, text])
 
+/** The view's page with its wire recorded and the optimistic probes in place. */
+async function open (t: Parameters<typeof openWiredPage>[0]): Promise<Page> {
+  const page = await openWiredPage(t, browser, `${url}/opt`)
+  await installProbes(page)
+  return page
+}
+
+/** Holds the handler's calls for `a` and `b` until the test opens each gate. */
+function holdAandB (): { a: ReturnType<typeof gate>, b: ReturnType<typeof gate> } {
+  const a = gate()
+  const b = gate()
+  record.gates = { a: a.promise, b: b.promise }
+  return { a, b }
+}
+
 async function watchErrors (page: Page): Promise<void> {
   await page.evaluate(() => {
     const w = window as any
@@ -29,8 +44,7 @@ async function watchErrors (page: Page): Promise<void> {
 }
 
 t.test('the change lasts through the loading patch, then the server\'s render replaces it', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
-  await installProbes(page)
+  const page = await open(t)
   const held = gate()
   record.gates = { '': held.promise }
   await page.click('#count')
@@ -47,11 +61,8 @@ t.test('the change lasts through the loading patch, then the server\'s render re
 })
 
 t.test('two calls in flight on different elements: the first reply keeps the second\'s change', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
-  await installProbes(page)
-  const a = gate()
-  const b = gate()
-  record.gates = { a: a.promise, b: b.promise }
+  const page = await open(t)
+  const { a, b } = holdAandB()
   await page.click('#a')
   await page.click('#b')
   t.match(await snap(page, 'a'), { classes: ['on', 'pair'], html: 'A…' })
@@ -70,12 +81,9 @@ t.test('two calls in flight on different elements: the first reply keeps the sec
 })
 
 t.test('two calls in flight: the first one\'s error undoes only its own change', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
-  await installProbes(page)
+  const page = await open(t)
   await watchErrors(page)
-  const a = gate()
-  const b = gate()
-  record.gates = { a: a.promise, b: b.promise }
+  const { a, b } = holdAandB()
   await page.click('#a-fails')
   await page.click('#b')
   t.match(await snap(page, 'a-fails'), { classes: ['on', 'pair'], html: 'A…' })
@@ -93,12 +101,9 @@ t.test('two calls in flight: the first one\'s error undoes only its own change',
 })
 
 t.test('two calls in flight: the second one\'s error does not undo the first one\'s result', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
-  await installProbes(page)
+  const page = await open(t)
   await watchErrors(page)
-  const a = gate()
-  const b = gate()
-  record.gates = { a: a.promise, b: b.promise }
+  const { a, b } = holdAandB()
   await page.click('#b')
   await page.click('#a-fails')
   b.open()
@@ -113,8 +118,7 @@ t.test('two calls in flight: the second one\'s error does not undo the first one
 })
 
 t.test('a call that succeeds without changing the render leaves the element as the server renders it', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
-  await installProbes(page)
+  const page = await open(t)
   await page.click('#still')
   await page.waitForFunction(() => !document.getElementById('still')!.classList.contains('live-pending'))
   t.same(record.calls.map((c) => c.handler), ['still'], 'the handler ran')
