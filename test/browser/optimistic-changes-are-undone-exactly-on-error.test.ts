@@ -17,6 +17,14 @@ t.beforeEach(() => {
 })
 
 /** Errors (with the time they arrived) and every change of the root's live-optimistic-error class. */
+/** The view's page (with `query`), its wire recorded, the optimistic probes in place and the root watched. */
+async function openProbed (t: Test, query: string): Promise<Page> {
+  const page = await openWiredPage(t, browser, `${url}/opt${query}`)
+  await installProbes(page)
+  await watchRoot(page)
+  return page
+}
+
 async function watchRoot (page: Page): Promise<void> {
   await page.evaluate(() => {
     const w = window as any
@@ -41,9 +49,7 @@ async function noMarksLeft (t: Test, page: Page): Promise<void> {
 }
 
 t.test('after handler_error each action kind is undone, leaving the element as it was', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt?fail=1`)
-  await installProbes(page)
-  await watchRoot(page)
+  const page = await openProbed(t, '?fail=1')
   const ids = ['add', 'remove', 'toggle-on', 'toggle-off', 'set', 'set-new', 'unset', 'text', 'hide', 'show', 'many']
   for (const [k, id] of ids.entries()) {
     const before = await snap(page, id)
@@ -59,9 +65,7 @@ t.test('after handler_error each action kind is undone, leaving the element as i
 })
 
 t.test('a class the element already had stays when the action that "added" it fails', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt?fail=1`)
-  await installProbes(page)
-  await watchRoot(page)
+  const page = await openProbed(t, '?fail=1')
   await probe(page, 'add-had')
   t.same((await snap(page, 'add-had')).classes, ['done', 'item'])
   await page.click('#add-had')
@@ -71,9 +75,7 @@ t.test('a class the element already had stays when the action that "added" it fa
 })
 
 t.test('after an error the undo returns to the server\'s latest render, not a stale copy', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt?fail=1`)
-  await installProbes(page)
-  await watchRoot(page)
+  const page = await openProbed(t, '?fail=1')
   await probe(page, 'count')
   await page.click('#count')
   t.match((await atSend(page)).atSend, { html: '…', attrs: { 'data-n': 'pending' } })
@@ -83,9 +85,7 @@ t.test('after an error the undo returns to the server\'s latest render, not a st
 })
 
 t.test('after an error a checkbox, a text field, a select and a textarea return to the server\'s values', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt?fail=1`)
-  await installProbes(page)
-  await watchRoot(page)
+  const page = await openProbed(t, '?fail=1')
 
   await probe(page, 'box')
   await page.click('#box')
@@ -148,9 +148,7 @@ t.test('a control whose handler changed its field before throwing shows the serv
 })
 
 t.test('a forbidden call is undone the same way, and its handler never runs', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt?h=guarded`)
-  await installProbes(page)
-  await watchRoot(page)
+  const page = await openProbed(t, '?h=guarded')
   const before = await snap(page, 'many')
   await probe(page, 'many')
   await page.click('#many')
