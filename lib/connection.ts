@@ -38,7 +38,11 @@ export class Connection implements Outbox {
   get viewCount (): number { return this.#views.size }
 
   send (frame: Record<string, unknown>): void {
-    if (this.#socket.readyState === 1) this.#socket.send(JSON.stringify(frame))
+    this.sendText(JSON.stringify(frame))
+  }
+
+  sendText (json: string): void {
+    if (this.#socket.readyState === 1) this.#socket.send(json)
   }
 
   session (id: string): Session | undefined {

@@ -13,7 +13,8 @@ import type { ViewInfo } from './views.js'
 
 /** What a session sends through; lib/connection.ts implements it. */
 export interface Outbox {
-  send (frame: Record<string, unknown>): void
+  /** Send one frame, already serialized to JSON. */
+  sendText (json: string): void
   /** Another session joined on the same socket, if any (embeds adopt theirs). */
   session (id: string): Session | undefined
 }
@@ -31,7 +32,8 @@ export interface SessionInit {
 /** Results of `@cache` handlers kept per view for cache hits (bounded, LRU). */
 const MAX_SNAPSHOTS = 32
 
-type Job = () => Promise<void>
+/** A queued job: `undefined` when it finished synchronously. */
+type Job = () => Promise<void> | undefined
 
 /**
  * One mounted view: its instance, its last render and version, its queue of
@@ -122,7 +124,8 @@ export class Session implements ViewRuntime {
 
   /**
    * Events of one view run one at a time, in arrival order. An idle queue
-   * starts the job at once, in the caller's tick.
+   * runs the job at once, in the caller's tick, and a job that finishes
+   * synchronously (a synchronous handler and template) costs no promise.
    */
   enqueue (job: Job): void {
     if (this.#waiting !== null) {
@@ -130,79 +133,134 @@ export class Session implements ViewRuntime {
       return
     }
     this.#waiting = []
-    void this.#drain(job)
-  }
-
-  async #drain (first: Job): Promise<void> {
-    for (let job: Job | undefined = first; job !== undefined; job = this.#waiting!.shift()) {
-      try {
-        await job()
-      } catch (err) {
-        this.log.error({ err, view: this.#info.name }, 'fastify-live: unexpected error in the view queue')
+    for (let next: Job | undefined = job; next !== undefined; next = this.#waiting.shift()) {
+      const pending = this.#runJob(next)
+      if (pending !== undefined) {
+        void this.#drain(pending)
+        return
       }
     }
     this.#waiting = null
   }
 
-  async handleEvent (frame: EventFrame): Promise<void> {
-    // Queued before the view closed (a leave, a socket closed for flooding): dropped.
-    if (this.closed) return
-    const entry = this.#info.table.handlers.get(frame.h)
+  /** Runs a job; returns its promise when it did not finish synchronously. */
+  #runJob (job: Job): Promise<void> | undefined {
     try {
-      if (entry === undefined) throw new WireError('unknown_handler', `${this.#info.name} has no event handler "${frame.h}"; the handlers are: ${[...this.#info.table.handlers.keys()].join(', ') || 'none'}`, frame.h)
-      const params = frame.p
-      if (entry.validate !== null && !entry.validate(params)) {
-        const e = entry.validate.errors![0]!
-        const where = e.instancePath === '' ? 'params' : `param "${e.instancePath.slice(1)}"`
-        const what = e.keyword === 'additionalProperties'
-          ? `has an undeclared param "${(e.params as any).additionalProperty}" (declared: ${Object.keys(entry.params ?? {}).length > 0 ? paramList(entry) : 'none'})`
-          : `${where} ${e.message}`
-        throw new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
-      }
-      if (entry.permissions.length > 0) await this.#checkPermissions(entry)
-      if (frame.hit !== undefined && entry.cache !== undefined && this.#restore(frame.hit, cacheKey(entry, params))) {
-        const changed = await this.#render()
-        this.#reply(frame.ref, changed, { snap: frame.hit })
-        return
-      }
-      await this.#run(entry, params, frame)
+      const result = job()
+      if (result !== undefined) return result.then(undefined, (err) => this.#queueError(err))
     } catch (err) {
-      if (err instanceof WireError) return this.#error(err.code, err.detail, { ref: frame.ref, handler: err.handler })
-      this.#renderFailed(err, { ref: frame.ref, handler: frame.h })
+      this.#queueError(err)
     }
+    return undefined
   }
 
-  async #run (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> {
-    const view = this.view as any
-    const event: LiveEvent = new HandlerEvent(entry.name, frame.type, this.request, this)
+  /** The rest of the queue once a job went asynchronous. */
+  async #drain (pending: Promise<void>): Promise<void> {
+    await pending
+    for (let job = this.#waiting!.shift(); job !== undefined; job = this.#waiting!.shift()) {
+      const next = this.#runJob(job)
+      if (next !== undefined) await next
+    }
+    this.#waiting = null
+  }
+
+  #queueError (err: unknown): void {
+    this.log.error({ err, view: this.#info.name }, 'fastify-live: unexpected error in the view queue')
+  }
+
+  /** An `event` frame: synchronous from start to reply unless the handler, a policy or the template needs to wait. */
+  handleEvent (frame: EventFrame): Promise<void> | undefined {
+    let pending: Promise<void> | undefined
+    try {
+      pending = this.#event(frame)
+    } catch (err) {
+      this.#eventFailed(frame, err)
+      return undefined
+    }
+    return pending?.then(undefined, (err) => this.#eventFailed(frame, err))
+  }
+
+  #eventFailed (frame: EventFrame, err: unknown): void {
+    if (err instanceof WireError) return this.#error(err.code, err.detail, { ref: frame.ref, handler: err.handler })
+    this.#renderFailed(err, { ref: frame.ref, handler: frame.h })
+  }
+
+  #event (frame: EventFrame): Promise<void> | undefined {
+    // Queued before the view closed (a leave, a socket closed for flooding): dropped.
+    if (this.closed) return undefined
+    const entry = this.#info.table.handlers.get(frame.h)
+    if (entry === undefined) throw new WireError('unknown_handler', `${this.#info.name} has no event handler "${frame.h}"; the handlers are: ${[...this.#info.table.handlers.keys()].join(', ') || 'none'}`, frame.h)
+    const params = frame.p
+    if (entry.validate !== null && !entry.validate(params)) {
+      const e = entry.validate.errors![0]!
+      const where = e.instancePath === '' ? 'params' : `param "${e.instancePath.slice(1)}"`
+      const what = e.keyword === 'additionalProperties'
+        ? `has an undeclared param "${(e.params as any).additionalProperty}" (declared: ${Object.keys(entry.params ?? {}).length > 0 ? paramList(entry) : 'none'})`
+        : `${where} ${e.message}`
+      throw new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
+    }
+    if (entry.permissions.length > 0 || entry.loading !== undefined || entry.background || (frame.hit !== undefined && entry.cache !== undefined)) {
+      return this.#eventWithPolicies(entry, params, frame)
+    }
+    return this.#call(entry, params, frame)
+  }
+
+  /** The server-side policies that act before the handler runs: permissions, a cache hit, @loading, @background. */
+  async #eventWithPolicies (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> {
+    if (entry.permissions.length > 0) await this.#checkPermissions(entry)
+    if (frame.hit !== undefined && entry.cache !== undefined && this.#restore(frame.hit, cacheKey(entry, params))) {
+      const changed = await this.#render()
+      this.#reply(frame.ref, changed, { snap: frame.hit })
+      return
+    }
     if (entry.loading !== undefined) {
-      view[entry.loading] = true
+      (this.view as any)[entry.loading] = true
       if (!entry.background) await this.#patch()
     }
     if (entry.background) {
       this.#reply(frame.ref, await this.#render())
-      this.startAsync(entry.name, (signal) => entry.fn.call(view, params, { ...event, signal }), entry.loading)
+      const event = new HandlerEvent(entry.name, frame.type, this.request, this)
+      this.startAsync(entry.name, (signal) => entry.fn.call(this.view, params, { handler: event.handler, type: event.type, request: event.request, signal }), entry.loading)
       return
     }
-    let failure: unknown
+    await this.#call(entry, params, frame)
+  }
+
+  /** Runs the handler, then renders and answers; a promise only when something on the way returned one. */
+  #call (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> | undefined {
+    let result: unknown
     try {
-      const result = entry.fn.call(view, params, event)
-      if (isThenable(result)) await result
+      result = entry.fn.call(this.view, params, new HandlerEvent(entry.name, frame.type, this.request, this))
     } catch (err) {
-      failure = err
-    } finally {
-      if (entry.loading !== undefined) view[entry.loading] = false
+      return this.#handled(entry, params, frame, { err })
     }
-    if (this.closed) return
-    const changed = await this.#render()
+    if (!isThenable(result)) return this.#handled(entry, params, frame, undefined)
+    return Promise.resolve(result).then(
+      () => this.#handled(entry, params, frame, undefined),
+      (err: unknown) => this.#handled(entry, params, frame, { err })
+    )
+  }
+
+  /** After the handler: @loading off, render, answer. */
+  #handled (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame, failure: { err: unknown } | undefined): Promise<void> | undefined {
+    if (entry.loading !== undefined) (this.view as any)[entry.loading] = false
+    if (this.closed) return undefined
+    const changed = this.#render()
+    if (typeof changed !== 'boolean') return changed.then((c) => this.#answer(entry, params, frame, failure, c))
+    this.#answer(entry, params, frame, failure, changed)
+    return undefined
+  }
+
+  #answer (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame, failure: { err: unknown } | undefined, changed: boolean): void {
     if (failure !== undefined) {
       // State changed before the throw is kept and shown, like any function's.
       if (changed) this.#sendPatch()
-      this.log.error({ err: failure, view: this.#info.name, handler: entry.name }, 'fastify-live: event handler threw')
-      return this.#error('handler_error', `${this.#info.name}.${entry.name}() threw: ${errorMessage(failure)}`, { ref: frame.ref, handler: entry.name })
+      this.log.error({ err: failure.err, view: this.#info.name, handler: entry.name }, 'fastify-live: event handler threw')
+      return this.#error('handler_error', `${this.#info.name}.${entry.name}() threw: ${errorMessage(failure.err)}`, { ref: frame.ref, handler: entry.name })
     }
     let extra: Record<string, unknown> | undefined
     if (entry.clientState !== undefined) {
+      const view = this.view as any
       const cs: Record<string, unknown> = {}
       for (const key of entry.clientState) cs[key] = view[key]
       extra = { cs }
@@ -333,9 +391,12 @@ export class Session implements ViewRuntime {
    * prepares what to send: only the element that changed when it has an id
    * (lib/diff.ts), else the full HTML.
    */
-  async #render (): Promise<boolean> {
-    let html = this.#renderInner()
-    if (typeof html !== 'string') html = await html
+  #render (): boolean | Promise<boolean> {
+    const html = this.#renderInner()
+    return typeof html === 'string' ? this.#rendered(html) : html.then((h) => this.#rendered(h))
+  }
+
+  #rendered (html: string): boolean {
     if (html === this.html) return false
     const d = delta(this.html, html)
     // A delta always applies to the render just before it (`v - 1`).
@@ -467,13 +528,19 @@ export class Session implements ViewRuntime {
     }
   }
 
-  /** `full`: send the whole HTML even when a delta would do (results the browser caches). */
+  /**
+   * `full`: send the whole HTML even when a delta would do (results the
+   * browser caches). The frame is written as text: this runs once per event,
+   * and serializing an object costs more than the rest of a small reply.
+   */
   #reply (ref: number, changed: boolean, extra?: Record<string, unknown>, full = false): void {
-    const frame: Record<string, unknown> = { t: 'reply', ref, id: this.id, v: this.version }
-    if (full) frame.html = this.html
-    else if (changed) Object.assign(frame, this.#change)
-    if (extra !== undefined) Object.assign(frame, extra)
-    this.#send(frame)
+    // `ref` is a validated integer, the id is ours ([A-Za-z0-9_-]) and `v` a counter: none needs escaping.
+    let json = `{"t":"reply","ref":${ref},"id":"${this.id}","v":${this.version}`
+    const change = this.#change
+    if (full) json += `,"html":${JSON.stringify(this.html)}`
+    else if (changed) json += 'd' in change ? `,"d":${JSON.stringify(change.d)}` : `,"html":${JSON.stringify(change.html)}`
+    if (extra !== undefined) for (const key in extra) json += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
+    if (!this.closed) this.out?.sendText(json + '}')
   }
 
   #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {
@@ -481,7 +548,7 @@ export class Session implements ViewRuntime {
   }
 
   #send (frame: Record<string, unknown>): void {
-    if (!this.closed) this.out?.send(frame)
+    if (!this.closed) this.out?.sendText(JSON.stringify(frame))
   }
 
   /** The template threw: the browser keeps its last good HTML and gets an answer instead of waiting for one. */
