@@ -201,9 +201,11 @@ export class LiveRoot {
       this.show(a.html, false)
     } else if (a.d !== undefined) {
       // a delta applies only to the render it was made against, and only to
-      // an element of this view (not of a nested one)
-      const el = a.v - 1 === this.v ? document.getElementById(a.d[0]) : null
-      if (el === null || el.parentElement?.closest(`[${ROOT}]`) !== this.el) return this.render()
+      // an element of this view (not of a nested one) whose id is unique:
+      // the server leaves that check to the page, where it is a hash lookup
+      const [id] = a.d
+      const el = a.v - 1 === this.v ? document.getElementById(id) : null
+      if (el === null || el.parentElement?.closest(`[${ROOT}]`) !== this.el || document.querySelectorAll(`#${CSS.escape(id)}`).length > 1) return this.render()
       this.v = a.v
       morphElement(el, a.d[1])
       emit(this.el, EV_PATCHED, { v: this.v, cached: false })

@@ -5,7 +5,12 @@
 // The smallest element *with an id* that encloses that window in both
 // renders is sent as its new outer HTML, and the browser morphs just that
 // element. When no such element exists (the change touches the root's own
-// children, or ids repeat), the full HTML is sent instead.
+// children), the full HTML is sent instead.
+//
+// Whether the id is unique is the browser's to check, not the server's: it
+// holds the document, where a repeated id is one hash lookup to see (and
+// then it asks for the full HTML), while on the server it is a scan of the
+// whole render on every event.
 
 /** `[elementId, outerHtml]`: replace (morph) the element with that id. */
 export type Delta = [string, string]
@@ -38,7 +43,6 @@ export function delta (before: string, after: string): Delta | null {
     // must end as far from the end of the HTML as here, or the change altered
     // its structure.
     if (elementEnd(before, open, name) !== close - after.length + before.length) continue
-    if (!unique(after, id, idAt)) return null
     return [id, after.slice(open, close)]
   }
   return null
@@ -110,16 +114,14 @@ function elementEnd (html: string, open: number, name: string): number {
   return -1
 }
 
-/** Whether the ` id="…"` at `idAt` is the only one with that id (one pass over the HTML). */
-function unique (html: string, id: string, idAt: number): boolean {
-  const needle = ` id="${id}"`
-  return html.indexOf(needle) === idAt && html.indexOf(needle, idAt + needle.length) < 0
-}
-
-/** Apply a delta to HTML (what the browser does to its DOM); `null` when the element is not there. */
+/**
+ * Apply a delta to HTML, as the browser does to its DOM: `null` (the browser
+ * asks for the full HTML) when the element is not there or its id is not unique.
+ */
 export function applyDelta (html: string, [id, outer]: Delta): string | null {
-  const idAt = html.indexOf(` id="${id}"`)
-  if (idAt < 0) return null
+  const needle = ` id="${id}"`
+  const idAt = html.indexOf(needle)
+  if (idAt < 0 || html.includes(needle, idAt + needle.length)) return null
   const open = html.lastIndexOf('<', idAt)
   const name = tagName(html, open)
   const end = name === null ? -1 : elementEnd(html, open, name)

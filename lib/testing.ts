@@ -38,9 +38,9 @@ export class LivePage {
       const root = this.roots.find((r) => r.id === frame.id)
       if (root !== undefined && typeof frame.html === 'string') root.html = frame.html
       if (root !== undefined && Array.isArray(frame.d)) {
-        // A delta replaces one element; like the browser, check it applies to the version held.
+        // A delta replaces one element, if it applies to the version held.
         const next = frame.v === root.version + 1 ? applyDelta(root.html, frame.d as Delta) : null
-        if (next === null) throw new Error(`fastify-live/testing: the delta for ${root.id} does not apply (held v${root.version}, delta to v${String(frame.v)})`)
+        if (next === null) return this.#refetch(root, frame)
         root.html = next
       }
       if (root !== undefined && typeof frame.v === 'number' && frame.t !== 'error') root.version = frame.v
@@ -50,6 +50,22 @@ export class LivePage {
         this.#waiting.delete(frame.ref)
       }
     })
+  }
+
+  /**
+   * A delta that does not apply (a missed render, a repeated id): like the
+   * browser, ask for the full HTML. Whoever waits on `frame` gets it once
+   * that HTML has arrived.
+   */
+  #refetch (root: LiveRootHandle, frame: ServerFrame): void {
+    const waiter = frame.ref === undefined ? undefined : this.#waiting.get(frame.ref)
+    if (frame.ref !== undefined) this.#waiting.delete(frame.ref)
+    const ref = ++this.#ref
+    this.#waiting.set(ref, () => {
+      for (const watch of this.#watchers) watch(frame)
+      waiter?.(frame)
+    })
+    this.#socket.send(JSON.stringify({ t: 'render', ref, id: root.id }))
   }
 
   /** The inner HTML of a root (the first, the routed view, by default). */

@@ -27,6 +27,13 @@ class RowsView extends LiveView {
   }
 }
 
+class RepeatedIdsView extends LiveView {
+  static override template = 'repeated-ids.njk'
+  first = 'one'
+  second = 0
+  @eventHandler() bump () { this.second++ }
+}
+
 interface Frame { t: string, ref?: number, v?: number, d?: [string, string], html?: string }
 
 /**
@@ -113,4 +120,14 @@ t.test('a delta naming an element the view does not hold is not applied: the pag
   t.ok(fromPage.some((f) => f.t === 'render'), 'the page sent `render`')
   t.equal(await page.$$eval('#items tr', (rows) => rows.length), 100, 'no row was added or lost')
   t.equal(await page.$('#row-9994'), null, 'nothing was morphed into an element of that name')
+})
+
+t.test('a delta naming an id the page holds twice is not applied: the page asks for the full HTML', async (t) => {
+  const { url } = await serve(t, [['/twice', RepeatedIdsView]])
+  const { page, fromServer, fromPage } = await openRouted(t, browser, `${url}/twice`)
+  await page.click('#bump')
+  await page.waitForFunction(() => document.querySelectorAll('[id="twice"]')[1]!.textContent === '1')
+  t.same(fromServer.find((f) => f.d !== undefined)?.d, ['twice', '<span id="twice">1</span>'], 'the server sent a delta for the second element')
+  t.ok(fromPage.some((f) => f.t === 'render'), 'the page sent `render`')
+  t.same(await page.$$eval('[id="twice"]', (els) => els.map((el) => el.textContent)), ['one', '1'], 'the first element was not morphed into the second')
 })

@@ -32,6 +32,28 @@ t.test('openLive renders, connects and joins; the page tracks the HTML', async (
   t.throws(() => page.html('lv-XXXXXXXXXX'), { message: /no live root lv-XXXXXXXXXX/ })
 })
 
+class RepeatedIdsView extends LiveView {
+  static override template = 'repeated-ids.njk'
+  first = 'one'
+  second = 0
+  @eventHandler() bump () { this.second++ }
+}
+
+t.test('a delta the page cannot apply (a repeated id) is answered, like in the browser, by the full HTML', async (t) => {
+  const app = await buildApp(t, [['/twice', RepeatedIdsView]])
+  const page = await openLive(app, '/twice')
+  t.teardown(() => page.close())
+  const patched = page.next((f) => f.t === 'reply' && Array.isArray(f.d))
+  const reply = await page.event('bump')
+  t.same(reply.d, ['twice', '<span id="twice">1</span>'], 'the server sent a delta for the second element')
+  t.equal(await patched, reply, 'watchers see the reply once the page holds the HTML')
+  t.match(page.html(), /<span id="twice">one<\/span><\/p>\s*<p><span id="twice">1<\/span>/, 'the page holds the full HTML: the first element untouched')
+  t.ok(page.frames.some((f) => f.t === 'reply' && typeof f.html === 'string' && f.v === 2), 'which came as the reply to a render')
+  t.equal(page.roots[0]!.version, 2)
+  await page.event('bump')
+  t.match(page.html(), /<span id="twice">2<\/span>/, 'and the page keeps working')
+})
+
 t.test('openLive fails clearly when the page does not render or the join is refused', async (t) => {
   const app = await buildApp(t, [['/admin', CounterView, { permissions: 'admin' }]])
   await t.rejects(openLive(app, '/missing'), { message: /GET \/missing answered 404/ })
