@@ -51,7 +51,7 @@ export function delta (before: string, after: string): Delta | null {
 // The common prefix and suffix are found by bisection on slices: comparing
 // two slices is one native memcmp, where a charCodeAt loop costs a call per
 // character (and far more on the rope strings templates render to).
-const LINEAR = 16
+const LINEAR = 4
 
 /** The length of the longest common prefix of `a` and `b` (at most `max`). */
 function commonPrefix (a: string, b: string, max: number): number {
