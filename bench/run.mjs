@@ -354,7 +354,7 @@ const ms = (x) => (x === null || x === undefined ? '–' : x < 10 ? fmt(x, 2) : 
 
 function markdown (cells) {
   const out = [
-    '| view | C | peer | events/s | p50 ms | p95 ms | p99 ms | reply bytes | CPU µs/event | heap KiB/session | heap KiB/C |',
+    '| view | C | peer | events/s | p50 ms | p95 ms | p99 ms | reply bytes | CPU µs/event | memory KiB/session | memory KiB/C |',
     '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   ]
   const notes = []

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { Core } from './core.js'
-import { delta, type Delta } from './diff.js'
+import { delta } from './diff.js'
 import type { HandlerEntry } from './dispatch.js'
+import { LastRender } from './last-render.js'
 import { GENERIC_MESSAGES, WireError, type WireErrorCode } from './errors.js'
 import type { EventFrame, StateFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
@@ -46,7 +47,7 @@ export class Session implements ViewRuntime {
   /** The render version; increases whenever the HTML changes. */
   version = 1
   /** The inner HTML the browser holds once it is up to date. */
-  html = ''
+  get html (): string { return this.#last.text }
   /** `true` while the browser holds exactly `html` from the HTTP response. */
   fromHttp = false
   out: Outbox | null = null
@@ -65,12 +66,14 @@ export class Session implements ViewRuntime {
   #snapshots: Map<string, { key: string, state: Record<string, unknown> }> | undefined
   #children: Array<{ name: string, session: Session }> | undefined
   /**
-   * How the last render reaches the browser: `d`, the one element that
-   * changed since the render before it, or the full `html`
-   * (docs/protocol.md, "Deltas"). Tests should read the HTML a page holds
-   * (lib/testing.ts `page.html()`), not `reply.html`.
+   * How the last render reaches the browser, as the JSON members of a frame:
+   * `"d"`, the one element that changed since the render before it, or the
+   * full `"html"` (docs/protocol.md, "Deltas"). Tests should read the HTML a
+   * page holds (lib/testing.ts `page.html()`), not `reply.html`.
    */
-  #change: { d: Delta } | { html: string } = { html: '' }
+  #change = ''
+  /** The HTML the browser holds once it is up to date. */
+  readonly #last = new LastRender()
   /** Jobs waiting while one runs; `null` when the queue is idle. */
   #waiting: Job[] | null = null
 
@@ -104,10 +107,11 @@ export class Session implements ViewRuntime {
 
   /** The root element with its token and inner HTML (for the page, or a new embed). */
   async renderRoot (): Promise<string> {
-    this.html = flatten(await this.#renderInner())
+    const html = await this.#renderInner()
+    this.#last.text = html
     const where = this.#where
     const token = this.#core.signer.sign({ r: where.routeKey, c: where.chain, i: this.id, a: where.params, q: where.query, p: where.props })
-    return `<div id="${this.id}" data-live-root data-live-token="${token}"${this.#info.rootAttrs}>${this.html}</div>`
+    return `<div id="${this.id}" data-live-root data-live-token="${token}"${this.#info.rootAttrs}>${html}</div>`
   }
 
   /** Join: attach to a socket. The browser holds `html` only if the page was just rendered. */
@@ -397,11 +401,14 @@ export class Session implements ViewRuntime {
   }
 
   #rendered (html: string): boolean {
-    if (html === this.html) return false
-    const d = delta(this.html, html)
-    // A delta always applies to the render just before it (`v - 1`).
-    this.#change = d === null ? { html } : { d }
-    this.html = html
+    const before = this.#last.text
+    if (html === before) return false
+    const d = delta(before, html)
+    // Kept as the JSON it is sent as: a fresh string, where the delta's
+    // slices would keep the whole render alive. A delta always applies to
+    // the render just before it (`v - 1`).
+    this.#change = d === null ? `,"html":${JSON.stringify(html)}` : `,"d":${JSON.stringify(d)}`
+    this.#last.text = html
     this.version++
     return true
   }
@@ -412,7 +419,7 @@ export class Session implements ViewRuntime {
 
   /** Send the last render, unasked (no ref). */
   #sendPatch (): void {
-    this.#send({ t: 'patch', id: this.id, v: this.version, ...this.#change })
+    this.#sendText(`{"t":"patch","id":"${this.id}","v":${this.version}${this.#change}}`)
   }
 
   /** `live.embed()` in a template: a marker the second pass replaces (#fillEmbeds). */
@@ -536,11 +543,10 @@ export class Session implements ViewRuntime {
   #reply (ref: number, changed: boolean, extra?: Record<string, unknown>, full = false): void {
     // `ref` is a validated integer, the id is ours ([A-Za-z0-9_-]) and `v` a counter: none needs escaping.
     let json = `{"t":"reply","ref":${ref},"id":"${this.id}","v":${this.version}`
-    const change = this.#change
     if (full) json += `,"html":${JSON.stringify(this.html)}`
-    else if (changed) json += 'd' in change ? `,"d":${JSON.stringify(change.d)}` : `,"html":${JSON.stringify(change.html)}`
+    else if (changed) json += this.#change
     if (extra !== undefined) for (const key in extra) json += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
-    if (!this.closed) this.out?.sendText(json + '}')
+    this.#sendText(json + '}')
   }
 
   #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {
@@ -548,7 +554,11 @@ export class Session implements ViewRuntime {
   }
 
   #send (frame: Record<string, unknown>): void {
-    if (!this.closed) this.out?.sendText(JSON.stringify(frame))
+    this.#sendText(JSON.stringify(frame))
+  }
+
+  #sendText (json: string): void {
+    if (!this.closed) this.out?.sendText(json)
   }
 
   /** The template threw: the browser keeps its last good HTML and gets an answer instead of waiting for one. */
@@ -584,18 +594,6 @@ class HandlerEvent implements LiveEvent {
   }
 
   get signal (): AbortSignal { return this.#session.lifeSignal }
-}
-
-/**
- * A template's output is a rope of every piece it concatenated: about three
- * times the size of its text (45 KiB for a 16 KB table). A view that sits
- * idle after its first render would keep it so; reading it through a
- * builtin that scans it makes V8 flatten it in place. (Later renders are
- * flattened by the delta's comparison.)
- */
-function flatten (html: string): string {
-  html.indexOf('\0')
-  return html
 }
 
 function isThenable (value: unknown): value is PromiseLike<unknown> {

@@ -28,13 +28,17 @@ export function ready (name, origin) {
   process.stdout.write(`READY ${name} ${origin}\n`)
 }
 
-// Heap after a full collection: two passes, since the first can leave
-// objects that only become garbage once their weak references are cleared.
+// Memory after a full collection: the JS heap plus memory outside it that
+// JS objects hold (Buffers, ArrayBuffers: `external`), so that a server
+// keeping data in buffers is weighed with it. Two passes, since the first can
+// leave objects that only become garbage once their weak references are
+// cleared.
 export function heapAfterGc () {
   if (typeof globalThis.gc !== 'function') return null
   globalThis.gc()
   globalThis.gc()
-  return process.memoryUsage().heapUsed
+  const { heapUsed, external } = process.memoryUsage()
+  return heapUsed + external
 }
 
 // The runner spawns peers with an IPC channel. Over it, it asks for

@@ -1,0 +1,55 @@
+/**
+ * A view's last render: what the browser holds, and what the next render's
+ * delta is computed against (lib/diff.ts).
+ *
+ * A large render is kept as UTF-8 bytes, in a buffer the session reuses from
+ * render to render, outside the JS heap. Kept as a string it lived from one
+ * event to the next: each young-generation collection in between copied it,
+ * the next promoted it, and the event after made it old-generation garbage.
+ * With 1,000 sessions of a 16 KB table that was over half of all collection
+ * time (docs/performance.md, "What each design choice buys"). Reading it
+ * back costs one UTF-8 decode per event.
+ */
+export class LastRender {
+  #text = ''
+  #bytes: Buffer | null = null
+  #length = 0
+
+  get text (): string {
+    return this.#bytes === null ? this.#text : this.#bytes.toString('utf8', 0, this.#length)
+  }
+
+  set text (html: string) {
+    // Small renders cost less as strings than as buffers; a lone surrogate
+    // would not survive UTF-8, so such a render stays a string too.
+    if (html.length < BYTES_FROM || !(html as unknown as WellFormed).isWellFormed()) {
+      this.#text = flatten(html)
+      this.#bytes = null
+      return
+    }
+    const need = Buffer.byteLength(html)
+    let bytes = this.#bytes
+    if (bytes === null || bytes.length < need || bytes.length > need + 4 * SLACK) {
+      bytes = this.#bytes = Buffer.allocUnsafeSlow(need + SLACK)
+    }
+    this.#length = bytes.write(html)
+    this.#text = ''
+  }
+}
+
+/** Renders from this many characters on are kept as bytes. */
+const BYTES_FROM = 4096
+/** Room to grow a buffer by before it is replaced (a toggled attribute, a longer number). */
+const SLACK = 256
+
+interface WellFormed { isWellFormed (): boolean }
+
+/**
+ * A template's output is a rope of every piece it concatenated: about three
+ * times the size of its text (45 KiB for a 16 KB table). Reading it through
+ * a builtin that scans it makes V8 flatten it in place.
+ */
+function flatten (html: string): string {
+  html.indexOf('\0')
+  return html
+}
