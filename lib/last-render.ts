@@ -6,9 +6,9 @@
  * render to render, outside the JS heap. Kept as a string it lived from one
  * event to the next: each young-generation collection in between copied it,
  * the next promoted it, and the event after made it old-generation garbage.
- * With 1,000 sessions of a 16 KB table that was over half of all collection
- * time (docs/performance.md, "What each design choice buys"). Reading it
- * back costs one UTF-8 decode per event.
+ * With 1,000 sessions of a 16 KB table that was over half of the time spent
+ * in those collections (docs/performance.md, "What each design choice
+ * buys"). Reading it back costs one UTF-8 decode per event.
  */
 export class LastRender {
   #text = ''

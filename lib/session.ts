@@ -223,8 +223,8 @@ export class Session implements ViewRuntime {
     }
     if (entry.background) {
       this.#reply(frame.ref, await this.#render())
-      const event = new HandlerEvent(entry.name, frame.type, this.request, this)
-      this.startAsync(entry.name, (signal) => entry.fn.call(this.view, params, { handler: event.handler, type: event.type, request: event.request, signal }), entry.loading)
+      const event = { handler: entry.name, type: frame.type, request: this.request }
+      this.startAsync(entry.name, (signal) => entry.fn.call(this.view, params, { ...event, signal }), entry.loading)
       return
     }
     await this.#call(entry, params, frame)
@@ -419,7 +419,14 @@ export class Session implements ViewRuntime {
 
   /** Send the last render, unasked (no ref). */
   #sendPatch (): void {
-    this.#sendText(`{"t":"patch","id":"${this.id}","v":${this.version}${this.#change}}`)
+    this.#sendText(`{"t":"patch","id":"${this.id}","v":${this.version}${this.#takeChange()}}`)
+  }
+
+  /** The last render's change, once: a full render's JSON is not kept beside the render itself. */
+  #takeChange (): string {
+    const change = this.#change
+    this.#change = ''
+    return change
   }
 
   /** `live.embed()` in a template: a marker the second pass replaces (#fillEmbeds). */
@@ -543,8 +550,9 @@ export class Session implements ViewRuntime {
   #reply (ref: number, changed: boolean, extra?: Record<string, unknown>, full = false): void {
     // `ref` is a validated integer, the id is ours ([A-Za-z0-9_-]) and `v` a counter: none needs escaping.
     let json = `{"t":"reply","ref":${ref},"id":"${this.id}","v":${this.version}`
+    const change = this.#takeChange()
     if (full) json += `,"html":${JSON.stringify(this.html)}`
-    else if (changed) json += this.#change
+    else if (changed) json += change
     if (extra !== undefined) for (const key in extra) json += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
     this.#sendText(json + '}')
   }
