@@ -5,8 +5,8 @@ import { launchBrowser, serve, waitConnected } from '../helpers/browser.js'
 
 // A reply for a one-row change carries that row alone (`d`), and the browser
 // morphs just that element. Whenever the delta cannot apply to what the page
-// holds (it missed a render, or the element is not there), the browser asks
-// for the full HTML instead (docs/protocol.md, "Deltas").
+// holds (it missed a render, the element is not there, or its id repeats),
+// the browser asks for the full HTML instead (docs/protocol.md, "Deltas").
 
 class RowsView extends LiveView {
   static override template = 'rows-later.njk'
@@ -65,6 +65,7 @@ async function openRouted (t: { teardown (fn: () => unknown): void }, browser: B
   await waitConnected(page)
   return { page, fromServer, fromPage }
 }
+
 const browser = await launchBrowser(t)
 
 const checked = (page: Page, id: number) => page.$eval(`#row-${id}`, (el) => el.classList.contains('done') && (el.querySelector('input') as HTMLInputElement).checked)
