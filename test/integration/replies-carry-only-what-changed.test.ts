@@ -46,3 +46,21 @@ t.test('a change outside any element with an id sends the whole HTML', async (t)
   t.match(page.html(), /101 rows/)
   t.match(page.html(), /<tr id="row-101" class="">/)
 })
+
+class WorldRowsView extends RowsView {
+  // Names in several scripts, and emoji: the kept render round-trips through UTF-8.
+  override rows = Array.from({ length: 100 }, (_, k) => ({ id: k + 1, name: `Grüße ${k + 1} – 日本語 🎉`, price: '1.00', checked: false }))
+}
+
+t.test('a large render in any script: after many deltas, the page holds exactly what a full render gives', async (t) => {
+  const app = await buildApp(t, [['/world', WorldRowsView]])
+  const page = await openLive(app, '/world')
+  t.teardown(() => page.close())
+  for (const id of [3, 97, 3, 50, 1, 100]) {
+    const reply = await page.event('toggle', { id: String(id) })
+    if ((reply.d as unknown[] | undefined)?.[0] !== `row-${id}`) return t.fail(`toggling row ${id} should send that row: ${JSON.stringify(reply).slice(0, 120)}`)
+  }
+  const full = await page.send({ t: 'render', id: page.roots[0]!.id })
+  t.equal(full.html, page.html(), 'the server\'s render and the page\'s HTML agree')
+  t.match(page.html(), /<tr id="row-97" class="done">\s*<td>97<\/td><td>Grüße 97 – 日本語 🎉<\/td>/)
+})
