@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Browser, Page } from 'playwright-core'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { buildApp } from '../helpers/app.js'
+import { buildApp, closeWhileBrowsing } from '../helpers/app.js'
 import { launchBrowser, openPage, serve, waitConnected } from '../helpers/browser.js'
 
 /** Which server the views are mounted by (the test "restarts" it). */
@@ -127,7 +127,7 @@ t.test('after a server restart on the same port, the page rejoins by remounting 
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
 
-  await app.close()
+  await closeWhileBrowsing(app)
   await waitLog(page, 1, 'live:disconnected')
   // stay down long enough for several retries
   await page.waitForFunction(() => (window as any).__sockets.length >= 5)
