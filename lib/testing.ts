@@ -60,12 +60,10 @@ export class LivePage {
   #refetch (root: LiveRootHandle, frame: ServerFrame): void {
     const waiter = frame.ref === undefined ? undefined : this.#waiting.get(frame.ref)
     if (frame.ref !== undefined) this.#waiting.delete(frame.ref)
-    const ref = ++this.#ref
-    this.#waiting.set(ref, () => {
+    void this.send({ t: 'render', id: root.id }).then(() => {
       for (const watch of this.#watchers) watch(frame)
       waiter?.(frame)
     })
-    this.#socket.send(JSON.stringify({ t: 'render', ref, id: root.id }))
   }
 
   /** The inner HTML of a root (the first, the routed view, by default). */
