@@ -1,9 +1,11 @@
 import type { FastifyRequest } from 'fastify'
+import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
 import type { Core } from './core.js'
 import type { WireErrorCode } from './errors.js'
 import { tooDeep, validateFrame, type InboundFrame, type JoinFrame } from './protocol.js'
 import { errorFrame, missingPermissions, Session, type Outbox } from './session.js'
+import { directSocket, textFrame } from './text-frames.js'
 import type { ViewInfo } from './views.js'
 
 /**
@@ -13,6 +15,8 @@ import type { ViewInfo } from './views.js'
 export class Connection implements Outbox {
   readonly #core: Core
   readonly #socket: WebSocket
+  /** The TCP socket small frames are written to in one piece (lib/text-frames.ts), if any. */
+  readonly #direct: Socket | null
   readonly #request: FastifyRequest
   readonly #views = new Map<string, Session>()
   /** Token bucket: frames available now, refilled by time. */
@@ -26,6 +30,7 @@ export class Connection implements Outbox {
   constructor (core: Core, socket: WebSocket, request: FastifyRequest) {
     this.#core = core
     this.#socket = socket
+    this.#direct = directSocket(socket)
     this.#request = request
     this.#tokens = core.opts.rateLimit.burst
     core.stats.sockets++
@@ -42,7 +47,10 @@ export class Connection implements Outbox {
   }
 
   sendText (json: string): void {
-    if (this.#socket.readyState === 1) this.#socket.send(json)
+    if (this.#socket.readyState !== 1) return
+    const frame = this.#direct === null ? null : textFrame(json)
+    if (frame === null) this.#socket.send(json)
+    else this.#direct!.write(frame)
   }
 
   session (id: string): Session | undefined {
