@@ -19,9 +19,55 @@ const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input'
 
 export function delta (before: string, after: string): Delta | null {
   const max = Math.min(before.length, after.length)
-  const start = commonPrefix(before, after, max)
-  const tail = commonSuffix(before, after, max - start)
-  const end = after.length - tail // the window in `after` is [start, end)
+  const start = commonPrefix(before, after, max, 0)
+  const found = enclosing(before, after, start, after.length - commonSuffix(before, after, max - start, 0))
+  return found === null ? null : [found.id, after.slice(found.open, found.close)]
+}
+
+/**
+ * The deltas of one view, each render against the one before it. It
+ * remembers the text the last change fell in: when the next change falls in
+ * the same text again (a counter, a clock, a field echoed as it is typed),
+ * the element to send is known without searching for it.
+ */
+export class Differ {
+  /** The last change's text (between a `>` and a `<`) and its innermost element with an id, as positions in the last render. */
+  #run: { from: number, to: number, open: number, close: number, id: string } | null = null
+
+  /** Forget the last change: the next render is compared with one this differ did not see. */
+  reset (): void {
+    this.#run = null
+  }
+
+  delta (before: string, after: string): Delta | null {
+    const run = this.#run
+    const max = Math.min(before.length, after.length)
+    const start = commonPrefix(before, after, max, run === null ? 0 : run.from)
+    const tail = commonSuffix(before, after, max - start, run === null ? 0 : before.length - run.to)
+    const end = after.length - tail
+    // Within the same text, and no markup in the new: every element is
+    // where it was, and ends as much later as the text grew.
+    if (run !== null && start >= run.from && before.length - tail <= run.to && !hasMarkup(after, start, end)) {
+      const grown = after.length - before.length
+      run.to += grown
+      run.close += grown
+      return [run.id, after.slice(run.open, run.close)]
+    }
+    this.#run = null
+    const found = enclosing(before, after, start, end)
+    if (found === null) return null
+    if (inText(after, start) && !hasMarkup(after, start, end)) {
+      this.#run = { from: after.lastIndexOf('>', start - 1) + 1, to: after.indexOf('<', end), ...found }
+    }
+    return [found.id, after.slice(found.open, found.close)]
+  }
+}
+
+/**
+ * The smallest element with an id that encloses the window [start, end) of
+ * `after` and spans the same text around it in `before`, or `null`.
+ */
+function enclosing (before: string, after: string, start: number, end: number): { id: string, open: number, close: number } | null {
   // Walk back through id'd start tags that begin before the window.
   let at = start
   // Siblings before the window are candidates too; past a few dozen, a full
@@ -36,16 +82,28 @@ export function delta (before: string, after: string): Delta | null {
     if (name === null || after.lastIndexOf('>', idAt) > open) continue // the ` id="` is not inside this tag
     const idEnd = after.indexOf('"', idAt + 5)
     if (idEnd >= start) continue // the id itself changed
-    const id = after.slice(idAt + 5, idEnd)
     const close = elementEnd(after, open, name)
     if (close < 0 || close < end) continue // closes before the window ends: not an ancestor
     // It starts in the common prefix, so at `open` in `before` too; there it
     // must end as far from the end of the HTML as here, or the change altered
     // its structure.
     if (elementEnd(before, open, name) !== close - after.length + before.length) continue
-    return [id, after.slice(open, close)]
+    return { id: after.slice(idAt + 5, idEnd), open, close }
   }
   return null
+}
+
+/** Whether `at` is outside any tag: the last `>` before it comes after the last `<`. */
+function inText (html: string, at: number): boolean {
+  return html.lastIndexOf('>', at - 1) >= html.lastIndexOf('<', at - 1)
+}
+
+/** Whether html[from, to) holds a `<` or `>`. */
+function hasMarkup (html: string, from: number, to: number): boolean {
+  const lt = html.indexOf('<', from)
+  if (lt >= 0 && lt < to) return true
+  const gt = html.indexOf('>', from)
+  return gt >= 0 && gt < to
 }
 
 // The common prefix and suffix are found by bisection on slices: comparing
@@ -53,10 +111,18 @@ export function delta (before: string, after: string): Delta | null {
 // character (and far more on the rope strings templates render to).
 const LINEAR = 4
 
-/** The length of the longest common prefix of `a` and `b` (at most `max`). */
-function commonPrefix (a: string, b: string, max: number): number {
+/**
+ * The length of the longest common prefix of `a` and `b` (at most `max`).
+ * `guess` (where the last change began) is tried first: when the change is
+ * there again, the search is left with a few characters.
+ */
+function commonPrefix (a: string, b: string, max: number, guess: number): number {
   let lo = 0
   let hi = max
+  if (guess > 0 && guess < max) {
+    if (a.slice(0, guess) === b.slice(0, guess)) lo = guess
+    else hi = guess
+  }
   while (hi - lo > LINEAR) {
     const mid = (lo + hi) >>> 1
     if (a.slice(lo, mid) === b.slice(lo, mid)) lo = mid
@@ -66,10 +132,14 @@ function commonPrefix (a: string, b: string, max: number): number {
   return lo
 }
 
-/** The length of the longest common suffix of `a` and `b` (at most `max`). */
-function commonSuffix (a: string, b: string, max: number): number {
+/** The length of the longest common suffix of `a` and `b` (at most `max`); `guess` as for the prefix. */
+function commonSuffix (a: string, b: string, max: number, guess: number): number {
   let lo = 0
   let hi = max
+  if (guess > 0 && guess < max) {
+    if (a.slice(a.length - guess) === b.slice(b.length - guess)) lo = guess
+    else hi = guess
+  }
   while (hi - lo > LINEAR) {
     const mid = (lo + hi) >>> 1
     if (a.slice(a.length - mid, a.length - lo) === b.slice(b.length - mid, b.length - lo)) lo = mid

@@ -10,16 +10,35 @@
  * in those collections (docs/performance.md, "What each design choice
  * buys"). Reading it back costs one UTF-8 decode per event.
  */
+import { Differ, type Delta } from './diff.js'
+
 export class LastRender {
   #text = ''
   #bytes: Buffer | null = null
   #length = 0
+  readonly #differ = new Differ()
 
   get text (): string {
     return this.#bytes === null ? this.#text : this.#bytes.toString('utf8', 0, this.#length)
   }
 
+  /** Replace the render, with no delta from the one before (a first render, a remount). */
   set text (html: string) {
+    this.#differ.reset()
+    this.#keep(html)
+  }
+
+  /**
+   * Replace the render and return what changed: the delta from the one
+   * before, or `null` when only the full HTML will do.
+   */
+  next (html: string, before = this.text): Delta | null {
+    const d = this.#differ.delta(before, html)
+    this.#keep(html)
+    return d
+  }
+
+  #keep (html: string): void {
     // Small renders cost less as strings than as buffers; a lone surrogate
     // would not survive UTF-8, so such a render stays a string too.
     if (html.length < BYTES_FROM || !(html as unknown as WellFormed).isWellFormed()) {

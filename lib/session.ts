@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { Core } from './core.js'
-import { delta } from './diff.js'
 import type { HandlerEntry } from './dispatch.js'
 import { LastRender } from './last-render.js'
 import { GENERIC_MESSAGES, WireError, type WireErrorCode } from './errors.js'
@@ -403,12 +402,11 @@ export class Session implements ViewRuntime {
   #rendered (html: string): boolean {
     const before = this.#last.text
     if (html === before) return false
-    const d = delta(before, html)
+    const d = this.#last.next(html, before)
     // Kept as the JSON it is sent as: a fresh string, where the delta's
     // slices would keep the whole render alive. A delta always applies to
     // the render just before it (`v - 1`).
     this.#change = d === null ? `,"html":${JSON.stringify(html)}` : `,"d":${JSON.stringify(d)}`
-    this.#last.text = html
     this.version++
     return true
   }

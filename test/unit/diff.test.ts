@@ -1,5 +1,6 @@
 import t from 'tap'
-import { applyDelta, delta } from '../../lib/diff.js'
+import { applyDelta, delta, Differ } from '../../lib/diff.js'
+import { LastRender } from '../../lib/last-render.js'
 
 const rows = (n: number, checked: (i: number) => boolean = () => false, text = (i: number) => `Item ${i}`): string =>
   `<table id="items"><tbody>${Array.from({ length: n }, (_, k) => {
@@ -118,4 +119,107 @@ t.test('random edits: every delta found applies exactly', async (t) => {
     }
   }
   t.ok(found > 300, `most edits have a delta that applies (${found} of 2,000)`)
+})
+
+// A Differ remembers the text the last change fell in. These renders follow
+// one another, as a view's do; every delta must apply to the one before.
+const counter = (n: string | number, extra = ''): string =>
+  `<div class="c"><button live-click="inc">+1</button><output id="count">${n}</output>${extra}<p id="tail">t</p></div>`
+
+t.test('a change in the same text again: the same element, growing and shrinking', async (t) => {
+  const differ = new Differ()
+  let before = counter(0)
+  for (const n of [1, 2, 9, 10, 11, 99, 100, 7, '', 'x', 'a longer text', 'a', 1000000, 5]) {
+    const after = counter(n)
+    const d = differ.delta(before, after)
+    t.same(d, ['count', `<output id="count">${n}</output>`], `${JSON.stringify(before.slice(60, 80))} → ${n}`)
+    t.equal(applyDelta(before, d!), after)
+    before = after
+  }
+})
+
+t.test('markup in the remembered text, or a change outside it, takes the full search', async (t) => {
+  const differ = new Differ()
+  const steps: Array<[string, string | null]> = [
+    [counter(1), 'count'],
+    [counter('<b>1</b>'), 'count'], // markup where the text was
+    [counter('<b>2</b>'), 'count'],
+    [counter(3), 'count'],
+    [counter('<b id="bold">3</b>'), 'count'], // an element with an id where the text was
+    [counter('<b id="bold">4</b>'), 'bold'], // now the innermost
+    [counter(3), 'count'],
+    [counter(3, '<i>new</i>'), null], // outside any element with an id
+    [counter(4, '<i>new</i>'), 'count'],
+    [counter(4, '<i>new</i>').replace('>t<', '>u<'), 'tail'], // another element's text
+    [counter(5, '<i>new</i>').replace('>t<', '>u<'), 'count'],
+  ]
+  let before = counter(0)
+  for (const [after, id] of steps) {
+    const d = differ.delta(before, after)
+    t.equal(d?.[0] ?? null, id, `→ ${after}`)
+    if (d !== null) t.equal(applyDelta(before, d), after)
+    t.same(d, delta(before, after), 'the same delta as without memory')
+    before = after
+  }
+})
+
+t.test('a change inside a tag is not remembered as text', async (t) => {
+  const differ = new Differ()
+  const page = (id: string, cls: string): string => `<div id="o"><p id="${id}" class="${cls}">t</p></div>`
+  t.same(differ.delta(page('a', 'x'), page('a', 'y')), ['a', '<p id="a" class="y">t</p>'], 'an attribute: its element')
+  t.same(differ.delta(page('a', 'y'), page('z', 'y')), ['o', '<div id="o"><p id="z" class="y">t</p></div>'],
+    'then the id itself, in the same tag: the element around it, not the one that had the old id')
+})
+
+t.test('after reset(), nothing remembered from another render is trusted', async (t) => {
+  const last = new LastRender()
+  last.text = '<p id="a">1</p><p id="b">x</p>'
+  t.same(last.next('<p id="a">2</p><p id="b">x</p>'), ['a', '<p id="a">2</p>'])
+  // A remount replaces the render without a delta: same length, other ids.
+  last.text = '<p id="z">2</p><p id="b">x</p>'
+  t.same(last.next('<p id="z">3</p><p id="b">x</p>'), ['z', '<p id="z">3</p>'], 'the element of the render it holds now')
+})
+
+t.test('random walks of edits: every delta applies to the render before it', async (t) => {
+  let seed = 11
+  const rand = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed % n
+  }
+  const item = (k: number): string => `<li id="i${k}"><span>${'abc'[rand(3)]}${rand(100)}</span> <em>x</em></li>`
+  let applied = 0
+  for (let walk = 0; walk < 200; walk++) {
+    const differ = new Differ()
+    let before = `<ul id="list">${Array.from({ length: 5 + rand(20) }, (_, k) => item(k)).join('')}</ul>`
+    for (let step = 0; step < 40; step++) {
+      // Mostly edits of the text a previous edit touched, some of markup.
+      const spans = [...before.matchAll(/<span>(.*?)<\/span>/g)]
+      const m = spans[rand(3) === 0 ? rand(spans.length) : Math.min(spans.length - 1, walk % spans.length)]!
+      const at = m.index! + 6
+      let text: string
+      switch (rand(5)) {
+        case 0: text = ''; break
+        case 1: text = m[1]! + rand(1000); break
+        case 2: text = rand(2) === 0 ? `<b>${rand(9)}</b>` : `<b id="b${rand(9)}">${rand(9)}</b>`; break
+        default: text = String(rand(10 ** rand(6)))
+      }
+      let after = before.slice(0, at) + text + before.slice(at + m[1]!.length)
+      if (rand(8) === 0) after = after.replace(/<em>x<\/em>/, '<em>y</em>')
+      if (after === before) continue
+      const d = differ.delta(before, after)
+      if (JSON.stringify(d) !== JSON.stringify(delta(before, after))) {
+        t.fail(`walk ${walk} step ${step}: ${JSON.stringify(d)} is not what a fresh search finds for\n${before}\n→\n${after}`)
+        return
+      }
+      if (d !== null) {
+        if (applyDelta(before, d) !== after) {
+          t.fail(`walk ${walk} step ${step}: ${JSON.stringify(d)} does not turn\n${before}\ninto\n${after}`)
+          return
+        }
+        applied++
+      }
+      before = after
+    }
+  }
+  t.ok(applied > 4000, `deltas applied: ${applied}`)
 })
