@@ -100,9 +100,9 @@ export class Connection implements Outbox {
       return this.#refuse('unknown_view', `no view ${frame.id} is joined on this socket; join it first`, frame.ref, frame.id)
     }
     switch (frame.t) {
-      case 'event': return session.enqueue(() => session.handleEvent(frame))
-      case 'state': return session.enqueue(() => session.handleState(frame))
-      case 'render': return session.enqueue(() => session.handleRender(frame.ref))
+      case 'event': return session.enqueue(session.handleEvent, frame)
+      case 'state': return session.enqueue(session.handleState, frame)
+      case 'render': return session.enqueue(session.handleRender, frame.ref)
       case 'leave':
         this.#views.delete(frame.id)
         session.close()

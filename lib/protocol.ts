@@ -49,8 +49,8 @@ export const MAX_DEPTH = 8
 export function tooDeep (value: unknown, depth = 0): boolean {
   if (typeof value !== 'object' || value === null) return false
   if (depth >= MAX_DEPTH) return true
-  for (const v of Object.values(value)) {
-    if (tooDeep(v, depth + 1)) return true
+  for (const key in value) {
+    if (tooDeep((value as Record<string, unknown>)[key], depth + 1)) return true
   }
   return false
 }

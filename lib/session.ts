@@ -32,8 +32,12 @@ export interface SessionInit {
 /** Results of `@cache` handlers kept per view for cache hits (bounded, LRU). */
 const MAX_SNAPSHOTS = 32
 
-/** A queued job: `undefined` when it finished synchronously. */
-type Job = () => Promise<void> | undefined
+/**
+ * A queued job: a function called with the session as `this` and one
+ * argument (a frame, say), so queueing a job makes no closure. It returns a
+ * promise only when it did not finish synchronously.
+ */
+type Job<T> = (this: Session, arg: T) => Promise<void> | undefined
 
 /**
  * One mounted view: its instance, its last render and version, its queue of
@@ -73,8 +77,9 @@ export class Session implements ViewRuntime {
   #change = ''
   /** The HTML the browser holds once it is up to date. */
   readonly #last = new LastRender()
-  /** Jobs waiting while one runs; `null` when the queue is idle. */
-  #waiting: Job[] | null = null
+  /** Whether a job is running; jobs that arrive meanwhile wait in `#waiting`. */
+  #busy = false
+  #waiting: Array<[Job<any>, unknown]> | null = null
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
     this.#core = core
@@ -130,26 +135,25 @@ export class Session implements ViewRuntime {
    * runs the job at once, in the caller's tick, and a job that finishes
    * synchronously (a synchronous handler and template) costs no promise.
    */
-  enqueue (job: Job): void {
-    if (this.#waiting !== null) {
-      this.#waiting.push(job)
+  enqueue<T> (job: Job<T>, arg: T): void {
+    if (this.#busy) {
+      (this.#waiting ??= []).push([job, arg])
       return
     }
-    this.#waiting = []
-    for (let next: Job | undefined = job; next !== undefined; next = this.#waiting.shift()) {
-      const pending = this.#runJob(next)
-      if (pending !== undefined) {
-        void this.#drain(pending)
-        return
-      }
+    this.#busy = true
+    let pending = this.#runJob(job, arg)
+    while (pending === undefined) {
+      const next = this.#waiting?.shift()
+      if (next === undefined) return this.#idle()
+      pending = this.#runJob(next[0], next[1])
     }
-    this.#waiting = null
+    void this.#drain(pending)
   }
 
   /** Runs a job; returns its promise when it did not finish synchronously. */
-  #runJob (job: Job): Promise<void> | undefined {
+  #runJob<T> (job: Job<T>, arg: T): Promise<void> | undefined {
     try {
-      const result = job()
+      const result = job.call(this, arg)
       if (result !== undefined) return result.then(undefined, (err) => this.#queueError(err))
     } catch (err) {
       this.#queueError(err)
@@ -160,10 +164,15 @@ export class Session implements ViewRuntime {
   /** The rest of the queue once a job went asynchronous. */
   async #drain (pending: Promise<void>): Promise<void> {
     await pending
-    for (let job = this.#waiting!.shift(); job !== undefined; job = this.#waiting!.shift()) {
-      const next = this.#runJob(job)
-      if (next !== undefined) await next
+    for (let next = this.#waiting?.shift(); next !== undefined; next = this.#waiting?.shift()) {
+      const later = this.#runJob(next[0], next[1])
+      if (later !== undefined) await later
     }
+    this.#idle()
+  }
+
+  #idle (): void {
+    this.#busy = false
     this.#waiting = null
   }
 
@@ -328,7 +337,7 @@ export class Session implements ViewRuntime {
       if (this.#tasks?.get(name) !== controller) return // cancelled or replaced: dropped
       this.#tasks.delete(name)
       this.#core.stats.tasks--
-      this.enqueue(() => this.#taskDone(name, result, error, loading))
+      this.enqueue(() => this.#taskDone(name, result, error, loading), undefined)
     }
     // A task runs beside the queue; only its completion re-enters it.
     Promise.resolve()
