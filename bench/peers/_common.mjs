@@ -10,6 +10,7 @@
 //   - exits with EXIT_NOT_WIRED (78) if it cannot run yet: the runner then
 //     skips that peer instead of failing the run.
 import { parseArgs } from 'node:util'
+import { writeHeapSnapshot } from 'node:v8'
 
 export const EXIT_NOT_WIRED = 78
 export const HOST = '127.0.0.1'
@@ -43,7 +44,8 @@ export function heapAfterGc () {
 
 // The runner spawns peers with an IPC channel. Over it, it asks for
 // { cmd: 'stats' } and gets heap (after GC), rss and cpuUsage back; that is
-// only asked outside the timed window. { cmd: 'cpu' } (cpuUsage alone) is the
+// only asked outside the timed window. bench/memory.mjs asks for
+// { cmd: 'snapshot', file } (a heap snapshot after GC). { cmd: 'cpu' } (cpuUsage alone) is the
 // fallback for reading CPU where the runner has no /proc.
 // With no parent left (the runner died), the peer exits rather than linger.
 function installControl () {
@@ -51,6 +53,9 @@ function installControl () {
   process.on('message', (msg) => {
     if (msg?.cmd === 'cpu') {
       process.send({ id: msg.id, cpu: process.cpuUsage() })
+    } else if (msg?.cmd === 'snapshot' && typeof msg.file === 'string') {
+      heapAfterGc()
+      process.send({ id: msg.id, file: writeHeapSnapshot(msg.file) })
     } else if (msg?.cmd === 'stats') {
       const heapUsed = heapAfterGc()
       process.send({ id: msg.id, heapUsed, rss: process.memoryUsage().rss, cpu: process.cpuUsage() })
