@@ -63,6 +63,7 @@ export class Proc {
         resolve({ code, signal })
       })
     })
+    this.closed = new Promise((resolve) => this.child.once('close', resolve))
     this.child.on('message', (msg) => {
       this.#messages.push(msg)
       this.#wake()
@@ -109,6 +110,12 @@ export class Proc {
         })
       })
     }
+  }
+
+  /** Every stdout line not yet taken by line(), once the process has exited and its output is read. */
+  async lines () {
+    await this.closed
+    return this.#lines.splice(0)
   }
 
   line (re, timeoutMs) {

@@ -25,6 +25,9 @@
 //                          figure's median over the rounds. A shared machine's
 //                          speed drifts by 20-30% over minutes; side-by-side
 //                          rounds keep the ratios between peers honest.
+//   BENCH_PAIR_C=100       after the table, the first peer's CPU per event ÷
+//                          the raw floor's at this C, interleaved
+//                          (bench/pair.mjs), per view (0 = skip; quick: 0)
 //   BENCH_OUT=path         JSON output (default bench/results/latest.json)
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -53,6 +56,7 @@ const ROUNDS = Math.max(1, Number(env.BENCH_ROUNDS ?? (QUICK ? 1 : 3)))
 // How far a cell's figures are from trustworthy: failed > disturbed > clean.
 const disturbance = (cell) => (cell.error ? Infinity : cell.otherCpuPct ?? 0)
 const OUT = env.BENCH_OUT ?? path.join(BENCH_DIR, 'results', 'latest.json')
+const PAIR_C = Number(env.BENCH_PAIR_C ?? (QUICK ? 0 : 100))
 
 for (const v of VIEWS) if (!VIEW_NAMES.includes(v)) throw new Error(`unknown view ${v}`)
 for (const c of CS) if (!(Number.isInteger(c) && c > 0)) throw new Error(`bad concurrency ${c}`)
@@ -341,7 +345,28 @@ for (const view of VIEWS) {
   }
 }
 
-const table = markdown(cells)
+let table = markdown(cells)
+
+// The CPU targets compare the first peer with the raw floor at C = PAIR_C:
+// measured again interleaved (bench/pair.mjs), where the machine's drift
+// between two cells does not enter the ratio.
+if (PAIR_C > 0 && PEERS.includes('raw') && PEERS[0] !== 'raw' && !notWired.has(PEERS[0])) {
+  const rows = []
+  for (const view of VIEWS) {
+    console.error(`bench: ${view} C=${PAIR_C}: ${PEERS[0]} and raw, interleaved (bench/pair.mjs)`)
+    const pair = new Proc(`pair ${view}`, 1, [path.join(BENCH_DIR, 'pair.mjs'), '--view', view, '--c', String(PAIR_C), '--a', PEERS[0], '--b', 'raw'])
+    const { code } = await pair.exited
+    const lines = (await pair.lines()).filter((l) => l.startsWith('|'))
+    if (code !== 0 || lines.length < 3) {
+      console.error(`bench: the interleaved run for ${view} failed (${code})`)
+      continue
+    }
+    if (rows.length === 0) rows.push(...lines.slice(0, 2))
+    rows.push(...lines.slice(2))
+  }
+  if (rows.length > 0) table += `\nCPU per event, interleaved with the raw floor (bench/pair.mjs):\n\n${rows.join('\n')}\n`
+}
+
 process.stdout.write('\n' + table)
 mkdirSync(path.dirname(OUT), { recursive: true })
 writeFileSync(OUT, JSON.stringify({ meta, skipped: Object.fromEntries(notWired), cells, table }, null, 2) + '\n')
