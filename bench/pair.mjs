@@ -12,7 +12,9 @@
 // their events finish; that server's CPU over the slice ÷ the events it
 // answered is one figure. Neighbouring slices of A and B ran within a
 // second of each other, so their ratio is hardly touched by the drift; the
-// median of those ratios is the result.
+// median of those ratios is the result. The same pairs give a ratio of
+// events per second (a slice's events ÷ its wall time, drain included);
+// that one means throughput only while both servers are saturated.
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -61,11 +63,12 @@ async function start (peer) {
 }
 
 // C closed loops for `ms`, then the events in flight finish. Returns the
-// events answered and the server's CPU over the whole slice.
+// events answered, the server's CPU and the wall time over the whole slice.
 async function slice (side, ms) {
   let events = 0
   let stop = false
   const cpu0 = procCpuNs(side.server.pid)
+  const t0 = performance.now()
   const loop = async (s) => {
     while (!stop) {
       await s.session.event(nextEvent(view, s.index, s.n++))
@@ -77,7 +80,7 @@ async function slice (side, ms) {
   await new Promise((resolve) => setTimeout(resolve, until - performance.now()))
   stop = true
   await Promise.all(loops)
-  return { events, cpuNs: procCpuNs(side.server.pid) - cpu0 }
+  return { events, cpuNs: procCpuNs(side.server.pid) - cpu0, ms: performance.now() - t0 }
 }
 
 const median = (xs) => {
@@ -94,6 +97,7 @@ try {
   await slice(A, 1000)
   await slice(B, 1000)
   const ratios = []
+  const rates = []
   const perEvent = { a: [], b: [] }
   for (let k = 0; k < SLICES; k++) {
     // A B, then B A: a drift that is steady over the pair cancels out.
@@ -105,12 +109,13 @@ try {
     perEvent.a.push(a)
     perEvent.b.push(b)
     ratios.push(a / b)
+    rates.push((got.get(A).events / got.get(A).ms) / (got.get(B).events / got.get(B).ms))
   }
   const q = [...ratios].sort((x, y) => x - y)
-  const line = `| ${view} | ${C} | ${args.a} | ${args.b} | ${median(perEvent.a).toFixed(1)} | ${median(perEvent.b).toFixed(1)} | **${median(ratios).toFixed(3)}** | ${q[Math.floor(q.length / 4)].toFixed(2)}–${q[Math.ceil(3 * q.length / 4) - 1].toFixed(2)} | ${SLICES} |`
+  const line = `| ${view} | ${C} | ${args.a} | ${args.b} | ${median(perEvent.a).toFixed(1)} | ${median(perEvent.b).toFixed(1)} | **${median(ratios).toFixed(3)}** | ${q[Math.floor(q.length / 4)].toFixed(2)}–${q[Math.ceil(3 * q.length / 4) - 1].toFixed(2)} | ${median(rates).toFixed(2)} | ${SLICES} |`
   process.stdout.write([
-    '| view | C | A | B | A CPU µs/event | B CPU µs/event | A ÷ B (median of pairs) | middle half of pairs | pairs |',
-    '| --- | ---: | --- | --- | ---: | ---: | ---: | --- | ---: |',
+    '| view | C | A | B | A CPU µs/event | B CPU µs/event | CPU/event A ÷ B (median of pairs) | middle half of pairs | events/s A ÷ B | pairs |',
+    '| --- | ---: | --- | --- | ---: | ---: | ---: | --- | ---: | ---: |',
     line,
   ].join('\n') + '\n')
   console.error(`pair: per-pair ratios ${ratios.map((r) => r.toFixed(2)).join(' ')}`)

@@ -25,9 +25,9 @@
 //                          figure's median over the rounds. A shared machine's
 //                          speed drifts by 20-30% over minutes; side-by-side
 //                          rounds keep the ratios between peers honest.
-//   BENCH_PAIR_C=100       after the table, the first peer's CPU per event ÷
-//                          the raw floor's at this C, interleaved
-//                          (bench/pair.mjs), per view (0 = skip; quick: 0)
+//   BENCH_PAIR_C=100       after the table, the first peer against each other
+//                          peer at this C, interleaved (bench/pair.mjs): CPU
+//                          per event and events/s ratios (0 = skip; quick: 0)
 //   BENCH_OUT=path         JSON output (default bench/results/latest.json)
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -347,24 +347,28 @@ for (const view of VIEWS) {
 
 let table = markdown(cells)
 
-// The CPU targets compare the first peer with the raw floor at C = PAIR_C:
-// measured again interleaved (bench/pair.mjs), where the machine's drift
-// between two cells does not enter the ratio.
-if (PAIR_C > 0 && PEERS.includes('raw') && PEERS[0] !== 'raw' && !notWired.has(PEERS[0])) {
+// The targets compare the first peer with the others at C = PAIR_C (CPU per
+// event with the raw floor, throughput with LiveViewJS): measured again
+// interleaved (bench/pair.mjs), where the machine's drift between two cells
+// does not enter the ratios.
+if (PAIR_C > 0 && !notWired.has(PEERS[0])) {
   const rows = []
   for (const view of VIEWS) {
-    console.error(`bench: ${view} C=${PAIR_C}: ${PEERS[0]} and raw, interleaved (bench/pair.mjs)`)
-    const pair = new Proc(`pair ${view}`, 1, [path.join(BENCH_DIR, 'pair.mjs'), '--view', view, '--c', String(PAIR_C), '--a', PEERS[0], '--b', 'raw'])
-    const { code } = await pair.exited
-    const lines = (await pair.lines()).filter((l) => l.startsWith('|'))
-    if (code !== 0 || lines.length < 3) {
-      console.error(`bench: the interleaved run for ${view} failed (${code})`)
-      continue
+    for (const other of PEERS.slice(1)) {
+      if (notWired.has(other)) continue
+      console.error(`bench: ${view} C=${PAIR_C}: ${PEERS[0]} and ${other}, interleaved (bench/pair.mjs)`)
+      const pair = new Proc(`pair ${view} ${other}`, 1, [path.join(BENCH_DIR, 'pair.mjs'), '--view', view, '--c', String(PAIR_C), '--a', PEERS[0], '--b', other])
+      const { code } = await pair.exited
+      const lines = (await pair.lines()).filter((l) => l.startsWith('|'))
+      if (code !== 0 || lines.length < 3) {
+        console.error(`bench: the interleaved run of ${view} with ${other} failed (${code})`)
+        continue
+      }
+      if (rows.length === 0) rows.push(...lines.slice(0, 2))
+      rows.push(...lines.slice(2))
     }
-    if (rows.length === 0) rows.push(...lines.slice(0, 2))
-    rows.push(...lines.slice(2))
   }
-  if (rows.length > 0) table += `\nCPU per event, interleaved with the raw floor (bench/pair.mjs):\n\n${rows.join('\n')}\n`
+  if (rows.length > 0) table += `\nInterleaved, ${PEERS[0]} with each peer in alternating half-second slices (bench/pair.mjs):\n\n${rows.join('\n')}\n`
 }
 
 process.stdout.write('\n' + table)
