@@ -56,8 +56,9 @@ export class Differ {
     this.#run = null
     const found = enclosing(before, after, start, end)
     if (found === null) return null
-    if (inText(after, start) && !hasMarkup(after, start, end)) {
-      this.#run = { from: after.lastIndexOf('>', start - 1) + 1, to: after.indexOf('<', end), ...found }
+    const to = after.indexOf('<', end) // there is one: the element's end tag
+    if (to >= 0 && inText(after, start) && !hasMarkup(after, start, end)) {
+      this.#run = { from: after.lastIndexOf('>', start - 1) + 1, to, ...found }
     }
     return [found.id, after.slice(found.open, found.close)]
   }

@@ -169,6 +169,9 @@ t.test('a change inside a tag is not remembered as text', async (t) => {
   t.same(differ.delta(page('a', 'x'), page('a', 'y')), ['a', '<p id="a" class="y">t</p>'], 'an attribute: its element')
   t.same(differ.delta(page('a', 'y'), page('z', 'y')), ['o', '<div id="o"><p id="z" class="y">t</p></div>'],
     'then the id itself, in the same tag: the element around it, not the one that had the old id')
+  const input = (v: number): string => `<input id="i" value="${v}">`
+  t.same(differ.delta(input(1), input(2)), ['i', input(2)], 'an element with nothing after it')
+  t.same(differ.delta(input(2), input(3)), ['i', input(3)])
 })
 
 t.test('after reset(), nothing remembered from another render is trusted', async (t) => {
