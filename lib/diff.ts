@@ -17,11 +17,9 @@ export type Delta = [string, string]
 
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr'])
 
+/** The delta between two renders, with nothing remembered from earlier ones. */
 export function delta (before: string, after: string): Delta | null {
-  const max = Math.min(before.length, after.length)
-  const start = commonPrefix(before, after, max, 0)
-  const found = enclosing(before, after, start, after.length - commonSuffix(before, after, max - start, 0))
-  return found === null ? null : [found.id, after.slice(found.open, found.close)]
+  return new Differ().delta(before, after)
 }
 
 /**
