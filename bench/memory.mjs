@@ -18,7 +18,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { Proc } from './proc.mjs'
+import { Proc, origin, peerServer } from './proc.mjs'
 import { VIEW_NAMES } from './views/views.mjs'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
@@ -65,12 +65,11 @@ function weigh (file) {
 
 async function measure (peer) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-memory-'))
-  const server = new Proc(peer, 0, ['--expose-gc', path.join(BENCH_DIR, 'peers', `${peer}.mjs`), '--port', '0'], { PORT: '0', NODE_ENV: 'production' })
+  const server = peerServer(peer)
   let load
   try {
-    const origin = (await server.line(/^READY \S+ (http:\/\/\S+)$/, 60000))[1]
     load = new Proc(`load ${peer}`, 1, [path.join(BENCH_DIR, 'load.mjs'), '--peer', peer, '--view', view, '--c', String(C),
-      '--origin', origin, '--duration', '200', '--warmup', '0'])
+      '--origin', await origin(server), '--duration', '200', '--warmup', '0'])
     const timeout = 60000 + Math.ceil(C / 50) * 20000
     await load.expect('prewarmed', 60000)
     load.send({ cmd: 'connect' })

@@ -16,17 +16,14 @@
 // events per second (a slice's events ÷ its wall time, drain included);
 // that one means throughput only while both servers are saturated.
 import { execFileSync } from 'node:child_process'
-import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { enforceLoopback } from './loopback.mjs'
-import { Proc, TASKSET, procCpuNs } from './proc.mjs'
+import { TASKSET, origin, peerServer, procCpuNs } from './proc.mjs'
 import { nextEvent, VIEW_NAMES } from './views/views.mjs'
 
 enforceLoopback()
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
 const { values: args } = parseArgs({
   options: {
     view: { type: 'string', default: 'counter' },
@@ -50,13 +47,13 @@ if (procCpuNs(process.pid) === null) throw new Error('bench/pair.mjs reads serve
 if (TASKSET) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' })
 
 async function start (peer) {
-  const server = new Proc(peer, 0, ['--expose-gc', path.join(BENCH_DIR, 'peers', `${peer}.mjs`), '--port', '0'], { PORT: '0', NODE_ENV: 'production' })
-  const origin = (await server.line(/^READY \S+ (http:\/\/\S+)$/, 60000))[1]
+  const server = peerServer(peer)
+  const base = await origin(server)
   const driver = (await import(`./drivers/${peer}.mjs`)).default
   const sessions = []
   for (let i = 0; i < C; i += 50) {
     const batch = []
-    for (let j = i; j < Math.min(C, i + 50); j++) batch.push(driver.open({ origin, view, index: j }).then((session) => ({ session, index: j, n: 0 })))
+    for (let j = i; j < Math.min(C, i + 50); j++) batch.push(driver.open({ origin: base, view, index: j }).then((session) => ({ session, index: j, n: 0 })))
     sessions.push(...await Promise.all(batch))
   }
   return { peer, server, sessions }
@@ -76,8 +73,7 @@ async function slice (side, ms) {
     }
   }
   const loops = side.sessions.map(loop)
-  const until = performance.now() + ms
-  await new Promise((resolve) => setTimeout(resolve, until - performance.now()))
+  await new Promise((resolve) => setTimeout(resolve, ms))
   stop = true
   await Promise.all(loops)
   return { events, cpuNs: procCpuNs(side.server.pid) - cpu0, ms: performance.now() - t0 }

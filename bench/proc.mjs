@@ -157,6 +157,19 @@ export class Proc {
   }
 }
 
+/**
+ * A peer's server (bench/peers/<peer>.mjs) on core 0, in production mode, on
+ * a free port. `await origin(server)` waits for its READY line.
+ */
+export function peerServer (peer) {
+  return new Proc(peer, 0, ['--expose-gc', path.join(BENCH_DIR, 'peers', `${peer}.mjs`), '--port', '0'], { PORT: '0', NODE_ENV: 'production' })
+}
+
+/** The origin a peer server printed in its READY line (peers/_common.mjs). */
+export async function origin (server) {
+  return (await server.line(/^READY \S+ (http:\/\/\S+)$/, 60000))[1]
+}
+
 // CPU time of every thread of `pid`, in ns, read from outside the process.
 // schedstat counts with ns resolution; /proc/<pid>/stat's 10 ms ticks are
 // the fallback. Null without /proc.

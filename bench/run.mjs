@@ -34,7 +34,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EXIT_NOT_WIRED } from './peers/_common.mjs'
-import { Proc, TASKSET, procCpuNs } from './proc.mjs'
+import { Proc, TASKSET, origin, peerServer, procCpuNs } from './proc.mjs'
 import { VIEW_NAMES } from './views/views.mjs'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
@@ -103,13 +103,12 @@ const notWired = new Map() // peer -> message
 
 async function runCell (peer, view, c) {
   const cell = { view, c, peer }
-  const server = new Proc(`${peer}`, 0, ['--expose-gc', path.join(BENCH_DIR, 'peers', `${peer}.mjs`), '--port', '0'],
-    { PORT: '0', NODE_ENV: 'production' })
+  const server = peerServer(peer)
   let load
   try {
-    let origin
+    let url
     try {
-      origin = (await server.line(/^READY \S+ (http:\/\/\S+)$/, 60000))[1]
+      url = await origin(server)
     } catch (err) {
       await server.exited.catch(() => {})
       if (server.exitCode === EXIT_NOT_WIRED) {
@@ -121,7 +120,7 @@ async function runCell (peer, view, c) {
     cell.waitedForQuietMs = await waitForQuiet()
     const loadTimeout = 60000 + Math.ceil(c / 50) * 20000
     load = new Proc(`load ${peer}`, 1, [path.join(BENCH_DIR, 'load.mjs'), '--peer', peer, '--view', view, '--c', String(c),
-      '--origin', origin, '--duration', String(DURATION_MS), '--warmup', String(WARMUP_MS)])
+      '--origin', url, '--duration', String(DURATION_MS), '--warmup', String(WARMUP_MS)])
 
     await load.expect('prewarmed', 60000)
     // Give closed prewarm sockets a moment to be torn down before the baseline.
