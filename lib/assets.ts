@@ -22,12 +22,13 @@ export interface Bundle {
  * compressed once at start-up, cached forever by browsers (a new build is a
  * new URL).
  */
-export function serveBundle (app: FastifyInstance, prefix: string): Bundle {
+export function serveBundle (app: FastifyInstance, prefix: string, sourceMaps: boolean): Bundle {
   const main = load(prefix, 'live.js', true)
   const debugFile = fileURLToPath(new URL('live-debug.js', DIST))
   const debug = existsSync(debugFile) ? load(prefix, 'live-debug.js', false) : undefined
   const assets = [main, debug].filter((a): a is Asset => a !== undefined)
-  for (const name of ['live.js.map', 'live-debug.js.map']) {
+  // Opt-in (`sourceMaps`): a map shows the bundle's source to anyone who asks.
+  for (const name of sourceMaps ? ['live.js.map', 'live-debug.js.map'] : []) {
     const file = fileURLToPath(new URL(name, DIST))
     if (existsSync(file)) assets.push(asset(`${prefix}/${name}`, readFileSync(file), 'application/json', false))
   }

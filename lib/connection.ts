@@ -3,14 +3,17 @@ import type { Socket } from 'node:net'
 import type { WebSocket } from 'ws'
 import type { Core } from './core.js'
 import type { WireErrorCode } from './errors.js'
-import { tooDeep, validateFrame, type InboundFrame, type JoinFrame } from './protocol.js'
-import { errorFrame, missingPermissions, Session, type Outbox } from './session.js'
+import { missingPermissions } from './permissions.js'
+import { errorFrame, replyFrame, tooDeep, validateFrame, type InboundFrame, type JoinFrame } from './protocol.js'
+import { FRAME_COST, RateLimiter } from './rate-limit.js'
+import { Session, type Outbox } from './session.js'
 import { directSocket, textFrame } from './text-frames.js'
-import type { ViewInfo } from './views.js'
+import type { ViewInfo } from './catalog.js'
 
 /**
  * One page's WebSocket: reads frames, validates them, and hands each to the
- * session it addresses. It moves frames; views and rendering live elsewhere.
+ * session it addresses; writes what its sessions send, within a budget of
+ * unsent bytes. It moves frames; views and rendering live elsewhere.
  */
 export class Connection implements Outbox {
   readonly #core: Core
@@ -19,20 +22,21 @@ export class Connection implements Outbox {
   readonly #direct: Socket | null
   readonly #request: FastifyRequest
   readonly #views = new Map<string, Session>()
-  /** Token bucket: frames available now, refilled by time. */
-  #tokens: number
-  #refilled = Date.now()
-  #strikes = 0
+  readonly #limiter: RateLimiter
   #closed = false
   /** Joins run one at a time, in arrival order, so a parent remounted by its join has handed off its embeds before their joins look for them. */
   #joins: Promise<void> = Promise.resolve()
+  /** Views whose renders were held back while the socket was backed up: each gets one full render when it drains. */
+  #stale: Set<Session> | null = null
+  /** Closes the socket if it stays backed up past `drainTimeout`. */
+  #stallTimer: NodeJS.Timeout | null = null
 
   constructor (core: Core, socket: WebSocket, request: FastifyRequest) {
     this.#core = core
     this.#socket = socket
     this.#direct = directSocket(socket)
     this.#request = request
-    this.#tokens = core.opts.rateLimit.burst
+    this.#limiter = new RateLimiter(core.opts.rateLimit)
     core.stats.sockets++
     // Attached synchronously, before any await, so no early frame is lost.
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
@@ -42,15 +46,44 @@ export class Connection implements Outbox {
 
   get viewCount (): number { return this.#views.size }
 
-  send (frame: Record<string, unknown>): void {
-    this.sendText(JSON.stringify(frame))
-  }
-
   sendText (json: string): void {
     if (this.#socket.readyState !== 1) return
     const frame = this.#direct === null ? null : textFrame(json)
     if (frame === null) this.#socket.send(json)
     else this.#direct!.write(frame)
+  }
+
+  // ---- backpressure ----------------------------------------------------------
+
+  /** Unsent bytes past the budget: a client that stops reading must not make the server buffer without limit. */
+  get backedUp (): boolean {
+    return this.#socket.bufferedAmount > this.#core.opts.maxBufferedBytes
+  }
+
+  markStale (session: Session): void {
+    if (this.#stale === null) {
+      this.#stale = new Set()
+      const tcp = (this.#socket as unknown as { _socket?: Socket })._socket
+      tcp?.once('drain', () => this.#drained())
+      this.#stallTimer = setTimeout(() => this.#stalled(), this.#core.opts.drainTimeout)
+    }
+    this.#stale.add(session)
+  }
+
+  #drained (): void {
+    const stale = this.#stale
+    if (stale === null) return
+    this.#stale = null
+    clearTimeout(this.#stallTimer!)
+    this.#stallTimer = null
+    for (const session of stale) if (!session.closed) session.resync()
+  }
+
+  #stalled (): void {
+    this.#request.log.warn({ buffered: this.#socket.bufferedAmount }, `fastify-live: closed a socket that stayed past maxBufferedBytes (${this.#core.opts.maxBufferedBytes} bytes) for drainTimeout (${this.#core.opts.drainTimeout} ms): the client is not reading`)
+    this.close(1013, 'not reading')
+    // The TCP socket keeps what was queued until its peer reads it: drop it.
+    ;(this.#socket as unknown as { _socket?: Socket })._socket?.destroy()
   }
 
   session (id: string): Session | undefined {
@@ -63,8 +96,12 @@ export class Connection implements Outbox {
     this.#onClose()
   }
 
+  // ---- inbound ---------------------------------------------------------------
+
   #onMessage (data: Buffer, isBinary: boolean): void {
-    if (!this.#take()) return this.#refuse('rate_limited', `more than ${this.#core.opts.rateLimit.perSecond} frames a second; slow down`, ...peek(data))
+    if (this.#closed) return
+    // Every frame costs one; a join and a full render cost more once they turn out to be real work.
+    if (!this.#charge(1, ...peek(data))) return
     if (isBinary) return this.#refuse('bad_message', 'binary frames are not accepted; send JSON text')
     if (data.length > this.#core.opts.maxMessageBytes) {
       return this.#refuse('too_large', `the frame has ${data.length} bytes; the limit is ${this.#core.opts.maxMessageBytes} (maxMessageBytes)`, ...peek(data))
@@ -82,10 +119,19 @@ export class Connection implements Outbox {
     if ((frame.t === 'event' && tooDeep(frame.p)) || (frame.t === 'state' && tooDeep(frame.values))) {
       return this.#refuse('bad_message', 'the params nest too deeply', frame.ref, frame.id)
     }
-    this.#dispatch(frame)
+    this.#dispatch(frame, data.length)
   }
 
-  #dispatch (frame: InboundFrame): void {
+  /** Rate limit: charge a frame `cost` tokens; `false` when it is refused (and maybe answered, or the socket closed). */
+  #charge (cost: number, ref: number | undefined, id: string | undefined): boolean {
+    const verdict = this.#limiter.take(cost)
+    if (verdict === 'ok') return true
+    if (verdict === 'close') this.close(1008, 'rate limit exceeded')
+    else if (verdict === 'refuse') this.#refuse('rate_limited', `more than ${this.#core.opts.rateLimit.perSecond} frames a second; slow down (a join counts as ${FRAME_COST.join} frames, a full render as ${FRAME_COST.render})`, ref, id)
+    return false
+  }
+
+  #dispatch (frame: InboundFrame, bytes: number): void {
     if (frame.t === 'join') {
       this.#joins = this.#joins.then(() => this.#join(frame)).catch((err) => {
         this.#request.log.error({ err }, 'fastify-live: join failed')
@@ -96,21 +142,32 @@ export class Connection implements Outbox {
     const session = this.#views.get(frame.id)
     if (session === undefined) {
       // Leaving a view that is already gone is not an error.
-      if (frame.t === 'leave') return this.send({ t: 'reply', ref: frame.ref, id: frame.id, v: 0 })
+      if (frame.t === 'leave') return this.sendText(replyFrame(frame.ref, frame.id, 0))
       return this.#refuse('unknown_view', `no view ${frame.id} is joined on this socket; join it first`, frame.ref, frame.id)
     }
+    let queued = true
     switch (frame.t) {
-      case 'event': return session.enqueue(session.handleEvent, frame)
-      case 'state': return session.enqueue(session.handleState, frame)
-      case 'render': return session.enqueue(session.handleRender, frame.ref)
+      case 'event':
+        queued = session.enqueue(session.handleEvent, frame, bytes)
+        break
+      case 'state': queued = session.enqueue(session.handleState, frame, bytes); break
+      case 'render':
+        if (!this.#charge(FRAME_COST.render - 1, frame.ref, frame.id)) return
+        queued = session.requestRender(frame.ref, bytes)
+        break
       case 'leave':
         this.#views.delete(frame.id)
         session.close()
-        return this.send({ t: 'reply', ref: frame.ref, id: frame.id, v: session.version })
+        return this.sendText(replyFrame(frame.ref, frame.id, session.version))
+    }
+    if (!queued) {
+      this.#refuse('busy', `${session.info.name} already has ${this.#core.opts.queue.maxJobs} frames (or ${this.#core.opts.queue.maxBytes} bytes) waiting; wait for the answers before sending more (queueLimit)`, frame.ref, frame.id)
     }
   }
 
   async #join (frame: JoinFrame): Promise<void> {
+    // Queued behind other joins on a socket that has closed since: nobody would see it.
+    if (this.#closed) return
     const core = this.#core
     const refuse = (detail: string): void => this.#refuse('join_refused', detail, frame.ref, frame.id)
     const check = core.signer.verify(frame.token)
@@ -125,49 +182,44 @@ export class Connection implements Outbox {
     if (this.#views.has(frame.id)) return refuse('the view is already joined on this socket')
     if (this.#views.size >= core.opts.maxViewsPerSocket) return refuse(`the socket has ${this.#views.size} views; the limit is ${core.opts.maxViewsPerSocket} (maxViewsPerSocket)`)
     if (route.permissions.length > 0) {
-      const missing = await missingPermissions(core, this.#request, route.permissions)
+      const missing = await missingPermissions(core.opts, this.#request, route.permissions)
       if (missing !== null) return this.#refuse('forbidden', `the route ${route.key} requires ${missing}`, frame.ref, frame.id)
     }
-    let session = core.handoff.take(frame.id)
-    if (session !== undefined && session.info !== info) {
-      session.close()
-      session = undefined
+    if (!this.#charge(FRAME_COST.join - 1, frame.ref, frame.id)) return
+    const init = { routeKey: claims.r, chain: claims.c, params: claims.a, query: claims.q, props: claims.p, request: this.#request, id: claims.i }
+    const handed = await core.handoff.take(frame.id)
+    let session: Session | undefined
+    if (handed !== undefined && 'live' in handed) {
+      session = handed.live
+      if (session.info !== info) {
+        session.close()
+        session = undefined
+      }
+    } else if (handed !== undefined) {
+      session = Session.adopt(core, info, init, handed.entry)
     }
     if (session === undefined) {
+      if (this.#closed) return
       try {
-        session = await Session.mount(core, info, { routeKey: claims.r, chain: claims.c, params: claims.a, query: claims.q, props: claims.p, request: this.#request, id: claims.i })
+        session = await Session.mount(core, info, init)
         await session.renderRoot()
       } catch (err) {
         this.#request.log.error({ err, view: info.name }, 'fastify-live: mount failed on join')
         return this.#refuse('handler_error', `${info.name}.mount() threw: ${(err as Error).message}`, frame.ref, frame.id)
       }
     }
-    if (this.#socket.readyState !== 1 || this.#views.has(frame.id)) {
+    if (this.#closed || this.#socket.readyState !== 1 || this.#views.has(frame.id)) {
       session.close()
       return
     }
     this.#views.set(frame.id, session)
-    this.send({ t: 'reply', ref: frame.ref, id: frame.id, ...session.attach(this, this.#request) })
-  }
-
-  /** Rate limit: a token bucket per socket; a socket that keeps flooding is closed. */
-  #take (): boolean {
-    const { burst, perSecond } = this.#core.opts.rateLimit
-    const now = Date.now()
-    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#refilled) / 1000) * perSecond)
-    this.#refilled = now
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1
-      this.#strikes = 0
-      return true
-    }
-    // A socket that keeps sending past a whole burst of refusals is abusive.
-    if (++this.#strikes > burst) this.close(1008, 'rate limit exceeded')
-    return false
+    if (core.opts.recheckPermissions === 'every-event') session.routePermissions = route.permissions
+    const joined = session.attach(this, this.#request)
+    this.sendText(replyFrame(frame.ref, frame.id, joined.v, joined.html === undefined ? '' : `,"html":${JSON.stringify(joined.html)}`))
   }
 
   #refuse (code: WireErrorCode, detail: string, ref?: number, id?: string): void {
-    this.send(errorFrame(this.#core, code, detail, { ref, id }))
+    this.sendText(errorFrame(this.#core.opts.debug, code, detail, { ref, id }))
   }
 
   #onClose (): void {
@@ -175,6 +227,8 @@ export class Connection implements Outbox {
     this.#closed = true
     for (const session of this.#views.values()) session.close()
     this.#views.clear()
+    this.#stale = null
+    if (this.#stallTimer !== null) clearTimeout(this.#stallTimer)
     this.#core.stats.sockets--
   }
 }

@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { ResolvedOptions } from './options.js'
 import type { Renderer } from './render.js'
-import type { HandoffStore } from './store.js'
+import type { Handoff } from './handoff.js'
 import type { TokenSigner } from './token.js'
-import type { ViewCatalog, ViewInfo } from './views.js'
+import type { ViewCatalog, ViewInfo } from './catalog.js'
 import type { Session } from './session.js'
 
 /** A route declared with `app.live()`. */
@@ -28,7 +28,7 @@ export interface Core {
   readonly renderer: Renderer
   readonly catalog: ViewCatalog
   readonly signer: TokenSigner
-  readonly handoff: HandoffStore<Session>
+  readonly handoff: Handoff<Session>
   readonly routes: Map<string, LiveRoute>
   readonly stats: LiveStats
   readonly log: FastifyBaseLogger

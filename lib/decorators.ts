@@ -1,3 +1,4 @@
+import { FST_LIVE_DECORATOR } from './errors.js'
 import { record, type CacheOptions, type DebounceOptions, type EventHandlerOptions, type HandlerSpec, type ThrottleOptions } from './metadata.js'
 
 // Standard (TC39) method decorators. Each records its options on the method
@@ -13,10 +14,10 @@ function isContext (value: unknown): value is ClassMethodDecoratorContext {
 
 function checkTarget (name: string, fn: unknown, context: ClassMethodDecoratorContext): void {
   if (context.kind !== 'method' || typeof fn !== 'function') {
-    throw new TypeError(`fastify-live: ${name} decorates methods only, not the ${String(context.kind)} ${String(context.name)}`)
+    throw new FST_LIVE_DECORATOR(`${name} decorates methods only, not the ${String(context.kind)} ${String(context.name)}`)
   }
   if (context.static) {
-    throw new TypeError(`fastify-live: ${name} cannot decorate the static method ${String(context.name)}; handlers are instance methods`)
+    throw new FST_LIVE_DECORATOR(`${name} cannot decorate the static method ${String(context.name)}; handlers are instance methods`)
   }
 }
 
@@ -46,7 +47,7 @@ interface Decorator<Arg> {
 export const eventHandler: Decorator<EventHandlerOptions> = decorator('@eventHandler', (spec, opts) => {
   if (opts === undefined) return
   if (typeof opts !== 'object' || opts === null) {
-    throw new TypeError('fastify-live: @eventHandler takes an options object: @eventHandler({ params, description, coerceTypes })')
+    throw new FST_LIVE_DECORATOR('@eventHandler takes an options object: @eventHandler({ params, description, coerceTypes })')
   }
   Object.assign(spec, pick(opts, ['params', 'description', 'coerceTypes']))
 }, true)
@@ -77,7 +78,7 @@ export const background: Decorator<never> = decorator('@background', (spec) => {
 
 /** Bare, these would declare nothing (a bare `@permissionRequired` an unprotected handler), so they fail. */
 function required<T> (name: string, arg: T | undefined, example: string): T {
-  if (arg === undefined) throw new TypeError(`fastify-live: ${name} needs an argument, e.g. ${example}`)
+  if (arg === undefined) throw new FST_LIVE_DECORATOR(`${name} needs an argument, e.g. ${example}`)
   return arg
 }
 
@@ -85,7 +86,7 @@ function pick<T extends object> (obj: T, keys: string[]): Partial<T> {
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(obj)) {
     if (!keys.includes(key)) {
-      throw new TypeError(`fastify-live: @eventHandler has no option "${key}"; the options are ${keys.join(', ')}`)
+      throw new FST_LIVE_DECORATOR(`@eventHandler has no option "${key}"; the options are ${keys.join(', ')}`)
     }
     out[key] = (obj as any)[key]
   }

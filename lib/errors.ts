@@ -13,6 +13,7 @@ export const FST_LIVE_VIEW = createError('FST_LIVE_VIEW', 'fastify-live: %s', 50
 export const FST_LIVE_HANDLER = createError('FST_LIVE_HANDLER', 'fastify-live: %s', 500, TypeError)
 export const FST_LIVE_TEMPLATE = createError('FST_LIVE_TEMPLATE', 'fastify-live: %s', 500)
 export const FST_LIVE_ROUTE = createError('FST_LIVE_ROUTE', 'fastify-live: %s', 500, TypeError)
+export const FST_LIVE_DECORATOR = createError('FST_LIVE_DECORATOR', 'fastify-live: %s', 500, TypeError)
 export const FST_LIVE_BUNDLE_MISSING = createError(
   'FST_LIVE_BUNDLE_MISSING',
   'fastify-live: the browser bundle %s is missing; run `npm run build` in the fastify-live package',
@@ -22,7 +23,7 @@ export const FST_LIVE_BUNDLE_MISSING = createError(
 /** The codes the browser sees in `live:error` (API.md §5, docs/protocol.md). */
 export type WireErrorCode =
   | 'bad_message' | 'too_large' | 'rate_limited' | 'unknown_view' | 'join_refused'
-  | 'unknown_handler' | 'invalid_params' | 'forbidden' | 'handler_error'
+  | 'unknown_handler' | 'invalid_params' | 'forbidden' | 'handler_error' | 'busy'
 
 /**
  * A refusal or failure meant for the browser. `detail` is shown only in
@@ -44,4 +45,5 @@ export const GENERIC_MESSAGES: Record<WireErrorCode, string> = {
   invalid_params: 'The parameters are not valid.',
   forbidden: 'You do not have permission to do that.',
   handler_error: 'Something went wrong.',
+  busy: 'The server is busy with this view; try again.',
 }

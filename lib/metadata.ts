@@ -1,3 +1,4 @@
+import { FST_LIVE_DECORATOR } from './errors.js'
 import { kHandlerMeta } from './symbols.js'
 
 /** A JSON Schema for one handler param (validated with ajv). */
@@ -54,7 +55,7 @@ export function record (fn: Fn, decorator: string, apply: (meta: RecordedMeta) =
     Object.defineProperty(fn, kHandlerMeta, { value: meta, enumerable: false })
   }
   if (meta.applied.includes(decorator)) {
-    throw new TypeError(`fastify-live: ${decorator} is applied twice to ${fn.name}(); apply it once`)
+    throw new FST_LIVE_DECORATOR(`${decorator} is applied twice to ${fn.name}(); apply it once`)
   }
   meta.applied.push(decorator)
   apply(meta)

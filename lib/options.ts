@@ -29,8 +29,26 @@ export interface LiveOptions {
   maxViewsPerSocket?: number
   /** Token bucket per socket: `burst` frames at once, refilled at `perSecond`. @default { burst: 200, perSecond: 100 } */
   rateLimit?: { burst?: number, perSecond?: number }
-  /** Origins allowed to open the socket; the page's own origin is always allowed. @default [] */
+  /** Origins (scheme, host and port: `https://example.com`) allowed to open the socket besides the page's own. @default [] */
   allowedOrigins?: string[]
+  /**
+   * Host names (with port, as in the `Host` header) this app answers to. When
+   * set, a socket whose `Host` is not listed is refused, so a DNS-rebinding
+   * page cannot pass as same-origin. @default [] (any host)
+   */
+  allowedHosts?: string[]
+  /** Unsent bytes one socket may hold before renders are held back (its views are sent whole once it drains). @default 2_097_152 (2 MiB) */
+  maxBufferedBytes?: number
+  /** How long a socket may stay past `maxBufferedBytes` before it is closed (1013), in ms. @default 30_000 */
+  drainTimeout?: number
+  /** Work one view may have waiting behind the running event: frames and their bytes; more is refused (`busy`). @default { events: 64, bytes: 1_048_576 } */
+  queueLimit?: { events?: number, bytes?: number }
+  /** A handler that has not settled after this many ms answers `handler_error` and frees its view's queue; 0: no limit. @default 0 */
+  handlerTimeout?: number
+  /** When route permissions are checked on the socket: at `'join'` only, or also before `'every-event'`. @default 'join' */
+  recheckPermissions?: 'join' | 'every-event'
+  /** Serve the browser bundle's source maps. @default false */
+  sourceMaps?: boolean
 }
 
 /** Options normalised once, complete; hooks default to no-ops so hot code needs no checks. */
@@ -49,11 +67,19 @@ export interface ResolvedOptions {
   maxViewsPerSocket: number
   rateLimit: { burst: number, perSecond: number }
   allowedOrigins: string[]
+  allowedHosts: string[]
+  maxBufferedBytes: number
+  drainTimeout: number
+  queue: { maxJobs: number, maxBytes: number }
+  handlerTimeout: number
+  recheckPermissions: 'join' | 'every-event'
+  sourceMaps: boolean
 }
 
 const KEYS = new Set([
   'templates', 'secret', 'permissions', 'onForbidden', 'layout', 'prefix', 'debug', 'tokenMaxAge',
   'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'rateLimit', 'allowedOrigins',
+  'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps',
 ])
 
 export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): ResolvedOptions {
@@ -84,8 +110,20 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
   if (typeof rate !== 'object' || rate === null || Object.keys(rate).some((k) => k !== 'burst' && k !== 'perSecond')) {
     throw new FST_LIVE_OPTIONS('"rateLimit": give { burst, perSecond } (both optional)')
   }
-  const origins = opts.allowedOrigins ?? []
-  if (!Array.isArray(origins) || origins.some((o) => typeof o !== 'string')) throw new FST_LIVE_OPTIONS('"allowedOrigins": give a list of origins such as "https://example.com"')
+  const origins = stringList('allowedOrigins', opts.allowedOrigins, 'origins such as "https://example.com"')
+  const hosts = stringList('allowedHosts', opts.allowedHosts, 'hosts such as "example.com" or "127.0.0.1:3000"')
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) throw new FST_LIVE_OPTIONS(`"allowedOrigins": "${origin}" is not an origin; give scheme, host and port only, e.g. "https://example.com"`)
+  }
+  const queue = opts.queueLimit === undefined ? {} : opts.queueLimit
+  if (typeof queue !== 'object' || queue === null || Object.keys(queue).some((k) => k !== 'events' && k !== 'bytes')) {
+    throw new FST_LIVE_OPTIONS('"queueLimit": give { events, bytes } (both optional)')
+  }
+  const recheck = opts.recheckPermissions ?? 'join'
+  if (recheck !== 'join' && recheck !== 'every-event') throw new FST_LIVE_OPTIONS('"recheckPermissions": give \'join\' or \'every-event\'')
+  if (opts.sourceMaps !== undefined && typeof opts.sourceMaps !== 'boolean') throw new FST_LIVE_OPTIONS('"sourceMaps": give true or false')
+  const handlerTimeout = opts.handlerTimeout ?? 0
+  if (handlerTimeout !== 0) positive('handlerTimeout', handlerTimeout, 0)
   return {
     templates: templates.map((t) => isAbsolute(t) ? t : resolve(process.cwd(), t)),
     secret,
@@ -101,6 +139,13 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
     maxViewsPerSocket: positive('maxViewsPerSocket', opts.maxViewsPerSocket, 100, true),
     rateLimit: { burst: positive('rateLimit.burst', rate.burst, 200, true), perSecond: positive('rateLimit.perSecond', rate.perSecond, 100) },
     allowedOrigins: origins,
+    allowedHosts: hosts,
+    maxBufferedBytes: positive('maxBufferedBytes', opts.maxBufferedBytes, 2_097_152, true),
+    drainTimeout: positive('drainTimeout', opts.drainTimeout, 30_000),
+    queue: { maxJobs: positive('queueLimit.events', queue.events, 64, true), maxBytes: positive('queueLimit.bytes', queue.bytes, 1_048_576, true) },
+    handlerTimeout,
+    recheckPermissions: recheck,
+    sourceMaps: opts.sourceMaps ?? false,
   }
 }
 
@@ -109,6 +154,12 @@ function positive (name: string, value: unknown, fallback: number, whole = false
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (whole && !Number.isInteger(value))) {
     throw new FST_LIVE_OPTIONS(`"${name}": give a ${whole ? 'whole number' : 'number'} greater than 0`)
   }
+  return value
+}
+
+function stringList (name: string, value: unknown, what: string): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || value.some((o) => typeof o !== 'string' || o === '')) throw new FST_LIVE_OPTIONS(`"${name}": give a list of ${what}`)
   return value
 }
 

@@ -9,11 +9,14 @@ import type { Core, LiveRoute } from './core.js'
 import { FST_LIVE_ROUTE } from './errors.js'
 import { resolveOptions, type LiveOptions } from './options.js'
 import { escapeAttr, PLUGIN_TEMPLATES, Renderer, safe } from './render.js'
-import { missingPermissions, Session } from './session.js'
-import { MemoryHandoffStore } from './store.js'
+import { Handoff, MemoryHandoffStore } from './handoff.js'
+import { originAllowed } from './origin.js'
+import { missingPermissions } from './permissions.js'
+import { Session } from './session.js'
+import { kCore } from './symbols.js'
 import { TokenSigner } from './token.js'
 import { publicState, type LiveViewClass } from './view.js'
-import { ViewCatalog } from './views.js'
+import { ViewCatalog } from './catalog.js'
 
 /** Options of one live route. */
 export interface LiveRouteOptions {
@@ -34,8 +37,8 @@ declare module 'fastify' {
   }
 }
 
-/** Where `fastify-live/testing` finds a registration's internals. */
-export const kCore = Symbol.for('fastify-live.core')
+/** Views rendered over HTTP that may wait for their join at once, per process; the oldest go first. */
+const MAX_HANDED = 10_000
 
 const ROUTE_KEYS = new Set(['permissions', 'template', 'layout'])
 
@@ -58,13 +61,13 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     await app.register(fastifyView, { engine: { nunjucks }, root: [...opts.templates, PLUGIN_TEMPLATES] as any })
   }
   const renderer = new Renderer(opts.templates)
-  const bundle = serveBundle(app, opts.prefix)
+  const bundle = serveBundle(app, opts.prefix, opts.sourceMaps)
   const core: Core = {
     opts,
     renderer,
     catalog: new ViewCatalog(renderer, opts.debug),
     signer: new TokenSigner(opts.secret, opts.tokenMaxAge),
-    handoff: new MemoryHandoffStore<Session>(opts.handoffTtl, (session) => session.close()),
+    handoff: new Handoff<Session>(new MemoryHandoffStore(MAX_HANDED), opts.handoffTtl, MAX_HANDED),
     routes: new Map(),
     stats: { views: 0, tasks: 0, sockets: 0 },
     log: app.log,
@@ -85,9 +88,9 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   app.get(`${opts.prefix}/socket`, {
     websocket: true,
     preValidation: async (request, reply) => {
-      if (!originAllowed(request, opts.allowedOrigins)) {
+      if (!originAllowed(request, opts.allowedOrigins, opts.allowedHosts)) {
         request.log.warn({ origin: request.headers.origin }, 'fastify-live: refused a WebSocket from a foreign origin')
-        return reply.code(403).send({ error: 'Forbidden', message: 'this origin may not open a live socket; add it to allowedOrigins' })
+        return reply.code(403).send({ error: 'Forbidden', message: 'this origin may not open a live socket; add it to allowedOrigins (or its host to allowedHosts)' })
       }
     },
   }, (socket, request) => {
@@ -118,7 +121,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
 
     this.get(path, { errorHandler: pageError }, async (request: FastifyRequest, reply: FastifyReply) => {
       if (permissions.length > 0) {
-        const missing = await missingPermissions(core, request, permissions)
+        const missing = await missingPermissions(opts, request, permissions)
         if (missing !== null) {
           if (opts.onForbidden !== null) return opts.onForbidden(request, reply)
           return reply.code(403).type('text/html; charset=utf-8').send(forbiddenPage.render({ scripts: '', detail: opts.debug ? `${key} requires ${missing}` : '' }))
@@ -134,7 +137,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
         closeTree(session)
         throw err
       }
-      handOff(core, session)
+      await handOff(core, session)
       const page = layout === null
         ? root
         : layout.render({ ...publicState(session.view), live: { content: safe(root), scripts: () => safe(core.scripts) } })
@@ -146,35 +149,20 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   app.decorate('live', live)
 
   app.addHook('onClose', async () => {
-    core.handoff.close()
+    await core.handoff.close()
   })
 }
 
-/** The page's views wait for their join; only the first join reuses them. */
-function handOff (core: Core, session: Session): void {
+/** The page's views wait for their join; only the first join adopts them. */
+async function handOff (core: Core, session: Session): Promise<void> {
+  // Its embeds were handed over as they were mounted (Session.mountEmbed).
   session.fromHttp = true
-  core.handoff.put(session.id, session)
-  for (const child of session.children) handOff(core, child)
+  await core.handoff.keep(session)
 }
 
 function closeTree (session: Session): void {
   for (const child of session.children) closeTree(child)
   session.close()
-}
-
-/**
- * Cross-site WebSocket hijacking guard: a browser always sends `Origin`, and it
- * must be the page's own or allowed. Clients without one (not browsers) pass.
- */
-function originAllowed (request: FastifyRequest, allowed: string[]): boolean {
-  const origin = request.headers.origin
-  if (origin === undefined) return true
-  if (allowed.includes(origin)) return true
-  try {
-    return new URL(origin).host === request.headers.host
-  } catch {
-    return false
-  }
 }
 
 export default fp(fastifyLive, { fastify: '5.x', name: 'fastify-live' })

@@ -1,4 +1,6 @@
 import { Ajv } from 'ajv'
+import { GENERIC_MESSAGES, type WireErrorCode } from './errors.js'
+import type { Delta } from './diff.js'
 
 // Inbound frames (docs/protocol.md). Every frame is checked against these
 // schemas before anything else reads it.
@@ -53,4 +55,29 @@ export function tooDeep (value: unknown, depth = 0): boolean {
     if (tooDeep((value as Record<string, unknown>)[key], depth + 1)) return true
   }
   return false
+}
+
+// Outbound frames (docs/protocol.md). Written as text: they go out on nearly
+// every event, and serializing an object costs more than the rest of a small
+// reply. `ref` is a validated integer, ids are ours ([A-Za-z0-9_-]) and `v` a
+// counter: none needs escaping.
+
+/** A render's change as the JSON members of a frame: `"d"`, the one element that changed, or the full `"html"`. */
+export function changeMembers (html: string, delta: Delta | null): string {
+  return delta === null ? `,"html":${JSON.stringify(html)}` : `,"d":${JSON.stringify(delta)}`
+}
+
+/** The answer to the frame `ref`; `members` are more JSON members (`,"html":…`), already serialized. */
+export function replyFrame (ref: number, id: string, v: number, members = ''): string {
+  return `{"t":"reply","ref":${ref},"id":"${id}","v":${v}${members}}`
+}
+
+/** A render the browser did not ask for (a push, a task, a message). */
+export function patchFrame (id: string, v: number, members: string): string {
+  return `{"t":"patch","id":"${id}","v":${v}${members}}`
+}
+
+/** The error frame the browser sees: detailed in debug mode, generic otherwise. */
+export function errorFrame (debug: boolean, code: WireErrorCode, detail: string, at: { ref?: number | undefined, id?: string | undefined, handler?: string | undefined }): string {
+  return JSON.stringify({ t: 'error', ...at, code, message: debug ? detail : GENERIC_MESSAGES[code] })
 }

@@ -1,20 +1,32 @@
-import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { Core } from './core.js'
 import type { HandlerEntry } from './dispatch.js'
+import { Embeds, helpers, renderWith, type EmbedHost, type Rendering } from './embeds.js'
+import { WireError, type WireErrorCode } from './errors.js'
+import { JobQueue, type Job } from './job-queue.js'
+import { jsonProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
-import { GENERIC_MESSAGES, WireError, type WireErrorCode } from './errors.js'
-import type { EventFrame, StateFrame } from './protocol.js'
+import { missingPermissions } from './permissions.js'
+import { changeMembers, errorFrame, patchFrame, replyFrame, type EventFrame, type StateFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
+import { Snapshots } from './snapshots.js'
 import { kRuntime } from './symbols.js'
+import { Tasks } from './tasks.js'
 import { newRootId } from './token.js'
 import { publicState, type LiveEvent, type LiveView, type ViewRuntime } from './view.js'
-import type { ViewInfo } from './views.js'
+import type { ViewInfo } from './catalog.js'
 
 /** What a session sends through; lib/connection.ts implements it. */
 export interface Outbox {
   /** Send one frame, already serialized to JSON. */
   sendText (json: string): void
+  /**
+   * Whether the socket holds more unsent bytes than its budget. Renders are
+   * then held back: the view is marked stale and sent whole once it drains.
+   */
+  readonly backedUp: boolean
+  /** Send this view one full render when the socket drains. */
+  markStale (session: Session): void
   /** Another session joined on the same socket, if any (embeds adopt theirs). */
   session (id: string): Session | undefined
 }
@@ -29,22 +41,24 @@ export interface SessionInit {
   id?: string
 }
 
-/** Results of `@cache` handlers kept per view for cache hits (bounded, LRU). */
-const MAX_SNAPSHOTS = 32
-
-/**
- * A queued job: a function called with the session as `this` and one
- * argument (a frame, say), so queueing a job makes no closure. It returns a
- * promise only when it did not finish synchronously.
- */
-type Job<T> = (this: Session, arg: T) => Promise<void> | undefined
+/** A view's state between its HTTP render and its join, as the handoff store keeps it (JSON). */
+interface Handed {
+  /** The public state. */
+  s: Record<string, unknown>
+  /** The inner HTML the page holds, and its version. */
+  h: string
+  v: number
+}
 
 /**
  * One mounted view: its instance, its last render and version, its queue of
- * events and its tasks. Created by an HTTP render (then handed to the join) or
- * by a join; ends when its page leaves or its socket closes.
+ * work. Created by an HTTP render (then handed to the join) or by a join; ends
+ * when its page leaves or its socket closes. What it delegates: the queue
+ * (lib/job-queue.ts), tasks (lib/tasks.ts), `@cache` snapshots
+ * (lib/snapshots.ts), embeds and template helpers (lib/embeds.ts), frames
+ * (lib/protocol.ts), permissions (lib/permissions.ts).
  */
-export class Session implements ViewRuntime {
+export class Session implements ViewRuntime, EmbedHost, Rendering {
   readonly id: string
   readonly view: LiveView
   /** The render version; increases whenever the HTML changes. */
@@ -54,6 +68,8 @@ export class Session implements ViewRuntime {
   /** `true` while the browser holds exactly `html` from the HTTP response. */
   fromHttp = false
   out: Outbox | null = null
+  /** The route's permissions, checked again before every event (`recheckPermissions: 'every-event'`); empty otherwise. */
+  routePermissions: readonly string[] = []
   request: FastifyRequest
   log: FastifyBaseLogger
   closed = false
@@ -62,24 +78,23 @@ export class Session implements ViewRuntime {
   readonly #info: ViewInfo
   /** Where the view was mounted from (what its embeds inherit). */
   readonly #where: Omit<SessionInit, 'request' | 'id'>
+  readonly #queue: JobQueue<Session>
   // Made on first use: most views never start a task, cache a result or
   // embed another view, and every session costs heap while it lives.
   #life: AbortController | undefined
-  #tasks: Map<string, AbortController> | undefined
-  #snapshots: Map<string, { key: string, state: Record<string, unknown> }> | undefined
-  #children: Array<{ name: string, session: Session }> | undefined
+  #tasks: Tasks | undefined
+  #snapshots: Snapshots | undefined
+  #embeds: Embeds<Session> | undefined
   /**
-   * How the last render reaches the browser, as the JSON members of a frame:
-   * `"d"`, the one element that changed since the render before it, or the
-   * full `"html"` (docs/protocol.md, "Deltas"). Tests should read the HTML a
-   * page holds (lib/testing.ts `page.html()`), not `reply.html`.
+   * How the last render reaches the browser, as the JSON members of a frame
+   * (lib/protocol.ts changeMembers); sent once, then dropped. Tests should
+   * read the HTML a page holds (lib/testing.ts `page.html()`), not replies.
    */
   #change = ''
   /** The HTML the browser holds once it is up to date. */
   readonly #last = new LastRender()
-  /** Whether a job is running; jobs that arrive meanwhile wait in `#waiting`. */
-  #busy = false
-  #waiting: Array<[Job<any>, unknown]> | null = null
+  /** Refs of `render` frames waiting for the one full render queued for them, or `null` when none is. */
+  #renders: number[] | null = null
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
     this.#core = core
@@ -90,6 +105,7 @@ export class Session implements ViewRuntime {
     this.request = init.request
     this.log = init.request.log
     this.view = new info.View()
+    this.#queue = new JobQueue<Session>(this, core.opts.queue, (err) => this.#queueError(err))
     Object.defineProperty(this.view, kRuntime, { value: this, enumerable: false })
     core.stats.views++
   }
@@ -107,6 +123,36 @@ export class Session implements ViewRuntime {
       throw err
     }
     return session
+  }
+
+  /**
+   * A view handed over from an HTTP render (maybe on another process): the
+   * state it rendered is adopted, without running `mount()` again. The
+   * browser holds exactly that render.
+   */
+  static adopt (core: Core, info: ViewInfo, init: SessionInit, entry: string): Session {
+    const handed = JSON.parse(entry) as Handed
+    const session = new Session(core, info, init)
+    Object.assign(session.view, handed.s)
+    session.#last.text = handed.h
+    session.version = handed.v
+    session.fromHttp = true
+    return session
+  }
+
+  /**
+   * The view as the handoff store keeps it; `undefined`, with a warning, when
+   * its public state is not JSON data (the join then mounts it again).
+   */
+  serialize (): string | undefined {
+    const state = portableState(publicState(this.view))
+    const problem = jsonProblem(state, 'state')
+    if (problem !== null) {
+      this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} cannot be handed to its join or parked: ${problem.replace(/^state\./, '')}; keep public properties plain JSON data (strings, numbers, booleans, null, arrays, plain objects)`)
+      return undefined
+    }
+    const handed: Handed = { s: state, h: this.html, v: this.version }
+    return JSON.stringify(handed)
   }
 
   /** The root element with its token and inner HTML (for the page, or a new embed). */
@@ -128,52 +174,16 @@ export class Session implements ViewRuntime {
     return reply
   }
 
+  get attached (): boolean { return this.out !== null }
+
   // ---- the event path -------------------------------------------------------
 
   /**
-   * Events of one view run one at a time, in arrival order. An idle queue
-   * runs the job at once, in the caller's tick, and a job that finishes
-   * synchronously (a synchronous handler and template) costs no promise.
+   * Run `job(arg)` in the view's order. `bytes`: the size of the frame it
+   * carries; a full queue refuses it (`false`) and runs nothing.
    */
-  enqueue<T> (job: Job<T>, arg: T): void {
-    if (this.#busy) {
-      (this.#waiting ??= []).push([job, arg])
-      return
-    }
-    this.#busy = true
-    let pending = this.#runJob(job, arg)
-    while (pending === undefined) {
-      const next = this.#waiting?.shift()
-      if (next === undefined) return this.#idle()
-      pending = this.#runJob(next[0], next[1])
-    }
-    void this.#drain(pending)
-  }
-
-  /** Runs a job; returns its promise when it did not finish synchronously. */
-  #runJob<T> (job: Job<T>, arg: T): Promise<void> | undefined {
-    try {
-      const result = job.call(this, arg)
-      if (result !== undefined) return result.then(undefined, (err) => this.#queueError(err))
-    } catch (err) {
-      this.#queueError(err)
-    }
-    return undefined
-  }
-
-  /** The rest of the queue once a job went asynchronous. */
-  async #drain (pending: Promise<void>): Promise<void> {
-    await pending
-    for (let next = this.#waiting?.shift(); next !== undefined; next = this.#waiting?.shift()) {
-      const later = this.#runJob(next[0], next[1])
-      if (later !== undefined) await later
-    }
-    this.#idle()
-  }
-
-  #idle (): void {
-    this.#busy = false
-    this.#waiting = null
+  enqueue<T> (job: Job<Session, T>, arg: T, bytes = 0): boolean {
+    return this.#queue.enqueue(job, arg, bytes)
   }
 
   #queueError (err: unknown): void {
@@ -211,7 +221,7 @@ export class Session implements ViewRuntime {
         : `${where} ${e.message}`
       throw new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
     }
-    if (entry.permissions.length > 0 || entry.loading !== undefined || entry.background || (frame.hit !== undefined && entry.cache !== undefined)) {
+    if (entry.permissions.length > 0 || this.routePermissions.length > 0 || entry.loading !== undefined || entry.background || (frame.hit !== undefined && entry.cache !== undefined)) {
       return this.#eventWithPolicies(entry, params, frame)
     }
     return this.#call(entry, params, frame)
@@ -219,7 +229,8 @@ export class Session implements ViewRuntime {
 
   /** The server-side policies that act before the handler runs: permissions, a cache hit, @loading, @background. */
   async #eventWithPolicies (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> {
-    if (entry.permissions.length > 0) await this.#checkPermissions(entry)
+    if (this.routePermissions.length > 0) await this.#checkPermissions(entry, this.routePermissions, 'the route')
+    if (entry.permissions.length > 0) await this.#checkPermissions(entry, entry.permissions, `${this.#info.name}.${entry.name}()`)
     if (frame.hit !== undefined && entry.cache !== undefined && this.#restore(frame.hit, cacheKey(entry, params))) {
       const changed = await this.#render()
       this.#reply(frame.ref, changed, { snap: frame.hit })
@@ -247,7 +258,8 @@ export class Session implements ViewRuntime {
       return this.#handled(entry, params, frame, { err })
     }
     if (!isThenable(result)) return this.#handled(entry, params, frame, undefined)
-    return Promise.resolve(result).then(
+    const ms = this.#core.opts.handlerTimeout
+    return (ms > 0 ? settleWithin(result, ms) : Promise.resolve(result)).then(
       () => this.#handled(entry, params, frame, undefined),
       (err: unknown) => this.#handled(entry, params, frame, { err })
     )
@@ -294,71 +306,130 @@ export class Session implements ViewRuntime {
     if (foreign !== undefined) {
       return this.#error('invalid_params', `${this.#info.name} does not listen to the client-state key "${foreign}" (static listensTo)`, { ref: frame.ref })
     }
+    let failure: unknown
     try {
       await this.view.onClientState?.(frame.values)
       Object.assign(this.view, frame.values)
     } catch (err) {
-      // Like a handler that throws: what changed is shown, and the frame gets one answer, the error.
-      this.log.error({ err, view: this.#info.name }, 'fastify-live: onClientState threw')
-      if (await this.#render()) this.#sendPatch()
-      return this.#error('handler_error', `${this.#info.name}.onClientState() threw: ${errorMessage(err)}`, { ref: frame.ref })
+      failure = err
     }
+    let changed: boolean
     try {
-      this.#reply(frame.ref, await this.#render())
+      changed = await this.#render()
     } catch (err) {
-      this.#renderFailed(err, { ref: frame.ref })
+      // Every frame gets one answer: a render that fails after a hook that threw answers with the hook's error.
+      if (failure === undefined) return this.#renderFailed(err, { ref: frame.ref })
+      this.log.error({ err, view: this.#info.name }, 'fastify-live: render failed')
+      changed = false
     }
+    if (failure === undefined) return this.#reply(frame.ref, changed)
+    // Like a handler that throws: what changed is shown, and the frame gets one answer, the error.
+    if (changed) this.#sendPatch()
+    this.log.error({ err: failure, view: this.#info.name }, 'fastify-live: onClientState threw')
+    this.#error('handler_error', `${this.#info.name}.onClientState() threw: ${errorMessage(failure)}`, { ref: frame.ref })
   }
 
-  /** A full render, whatever the browser holds (it reported a missed patch). */
-  async handleRender (ref: number): Promise<void> {
+  /**
+   * A `render` frame: the browser reports a missed patch and wants the full
+   * HTML. One full render is queued per view at a time; the requests that
+   * arrive meanwhile are answered by it (a bare acknowledgement each).
+   */
+  requestRender (ref: number, bytes: number): boolean {
+    if (this.#renders !== null) {
+      this.#renders.push(ref)
+      return true
+    }
+    // Set first: an idle queue runs the job before enqueue returns.
+    this.#renders = []
+    if (this.enqueue(this.#fullRender, ref, bytes)) return true
+    this.#renders = null
+    return false
+  }
+
+  async #fullRender (ref: number): Promise<void> {
+    const merged = this.#renders ?? []
+    this.#renders = null
     try {
       await this.#render()
     } catch (err) {
-      return this.#renderFailed(err, { ref })
+      for (const r of [ref, ...merged]) this.#renderFailed(err, { ref: r })
+      return
     }
-    this.#send({ t: 'reply', ref, id: this.id, v: this.version, html: this.html })
+    if (this.out?.backedUp === true) {
+      this.out.markStale(this)
+      this.#sendText(replyFrame(ref, this.id, this.version))
+    } else {
+      this.#sendText(replyFrame(ref, this.id, this.version, `,"html":${JSON.stringify(this.html)}`))
+    }
+    for (const r of merged) this.#sendText(replyFrame(r, this.id, this.version))
   }
 
-  // ---- tasks ---------------------------------------------------------------
+  /** The socket drained after renders were held back: send the browser the whole current render once. */
+  resync (): void {
+    this.enqueue(this.#resyncJob, undefined)
+  }
 
+  async #resyncJob (): Promise<void> {
+    if (this.closed) return
+    try {
+      await this.#render()
+    } catch (err) {
+      return this.#renderFailed(err, {})
+    }
+    this.#change = ''
+    this.#sendText(patchFrame(this.id, this.version, `,"html":${JSON.stringify(this.html)}`))
+  }
+
+  // ---- server-side renders ---------------------------------------------------
+
+  /**
+   * Re-render and patch the browser. From outside the view's queue (a timer,
+   * a task) the render waits its turn behind queued work; from inside a job
+   * (a handler awaiting `push()` mid-way) it renders at once, between that
+   * job's steps, so the handler does not wait for itself.
+   */
   async push (): Promise<void> {
-    if (this.out !== null && !this.closed) await this.#patch()
+    if (this.out === null || this.closed) return
+    if (this.#queue.busy) return this.#patch()
+    await new Promise<void>((resolve) => {
+      if (!this.enqueue(this.#pushJob, resolve)) resolve()
+    })
+  }
+
+  #pushJob (done: () => void): Promise<void> | undefined {
+    const pending = this.#patch()
+    if (pending === undefined) {
+      done()
+      return undefined
+    }
+    return pending.finally(done)
   }
 
   startAsync (name: string, fn: (signal: AbortSignal) => unknown, loading?: string): void {
     if (this.closed) return
+    const tasks = (this.#tasks ??= new Tasks(this.#core.stats, (task, result, error) => this.enqueue(this.#taskDone, { name: task, result, error })))
     this.cancelAsync(name)
-    if (loading !== undefined) (this.view as any)[loading] = true // cancelling the run it replaces turned it off
-    const controller = new AbortController()
-    ;(this.#tasks ??= new Map()).set(name, controller)
-    this.#core.stats.tasks++
-    const settle = (result: unknown, error: unknown): void => {
-      if (this.#tasks?.get(name) !== controller) return // cancelled or replaced: dropped
-      this.#tasks.delete(name)
-      this.#core.stats.tasks--
-      this.enqueue(() => this.#taskDone(name, result, error, loading), undefined)
-    }
-    // A task runs beside the queue; only its completion re-enters it.
-    Promise.resolve()
-      .then(() => fn(controller.signal))
-      .then((result) => settle(result, undefined), (error) => settle(undefined, error ?? new Error('task failed')))
+    // @loading of a @background task: on while it runs (cancelling the run it replaces turned it off)
+    if (loading !== undefined) (this.view as any)[loading] = true
+    tasks.start(name, fn)
   }
 
   cancelAsync (name: string): boolean {
-    const controller = this.#tasks?.get(name)
-    if (controller === undefined) return false
-    this.#tasks!.delete(name)
-    this.#core.stats.tasks--
-    controller.abort(new Error(`task "${name}" was cancelled`))
+    if (this.#tasks?.cancel(name) !== true) return false
     // A cancelled @background task never reaches #taskDone: turn its @loading off here.
-    const entry = this.#info.table.handlers.get(name)
-    if (entry !== undefined && entry.background && entry.loading !== undefined && !this.closed) (this.view as any)[entry.loading] = false
+    const loading = this.#backgroundLoading(name)
+    if (loading !== undefined && !this.closed) (this.view as any)[loading] = false
     return true
   }
 
-  async #taskDone (name: string, result: unknown, error: unknown, loading: string | undefined): Promise<void> {
+  #backgroundLoading (name: string): string | undefined {
+    const entry = this.#info.table.handlers.get(name)
+    return entry?.background === true ? entry.loading : undefined
+  }
+
+  async #taskDone ({ name, result, error }: { name: string, result: unknown, error: unknown }): Promise<void> {
     if (this.closed) return
+    const loading = this.#backgroundLoading(name)
     if (loading !== undefined) (this.view as any)[loading] = false
     let hookError: unknown
     try {
@@ -378,13 +449,15 @@ export class Session implements ViewRuntime {
     }
   }
 
-  /** End the session: cancel tasks, abort its signal, never render again. */
+  /** End the session: drop its queue, cancel tasks, abort its signal, never render again. */
   close (): void {
     if (this.closed) return
     this.closed = true
-    for (const name of [...this.#tasks?.keys() ?? []]) this.cancelAsync(name)
+    this.#queue.close()
+    for (const name of this.#tasks?.names() ?? []) this.#tasks!.cancel(name)
     this.#life?.abort(new Error('the view was closed'))
     this.#snapshots = undefined
+    this.#renders = null
     this.out = null
     this.#core.stats.views--
   }
@@ -411,22 +484,27 @@ export class Session implements ViewRuntime {
   #rendered (html: string): boolean {
     const before = this.#last.text
     if (html === before) return false
-    const d = this.#last.next(html, before)
     // Kept as the JSON it is sent as: a fresh string, where the delta's
     // slices would keep the whole render alive. A delta always applies to
     // the render just before it (`v - 1`).
-    this.#change = d === null ? `,"html":${JSON.stringify(html)}` : `,"d":${JSON.stringify(d)}`
+    this.#change = changeMembers(html, this.#last.next(html, before))
     this.version++
     return true
   }
 
-  async #patch (): Promise<void> {
-    if (await this.#render()) this.#sendPatch()
+  /** Render and, when the HTML changed, send it unasked. */
+  #patch (): Promise<void> | undefined {
+    const changed = this.#render()
+    if (typeof changed !== 'boolean') return changed.then((c) => { if (c) this.#sendPatch() })
+    if (changed) this.#sendPatch()
+    return undefined
   }
 
-  /** Send the last render, unasked (no ref). */
+  /** Send the last render, unasked (no ref); held back while the socket is backed up. */
   #sendPatch (): void {
-    this.#sendText(`{"t":"patch","id":"${this.id}","v":${this.version}${this.#takeChange()}}`)
+    const change = this.#takeChange()
+    if (this.out?.backedUp === true) return this.out.markStale(this)
+    this.#sendText(patchFrame(this.id, this.version, change))
   }
 
   /** The last render's change, once: a full render's JSON is not kept beside the render itself. */
@@ -436,140 +514,98 @@ export class Session implements ViewRuntime {
     return change
   }
 
-  /** `live.embed()` in a template: a marker the second pass replaces (#fillEmbeds). */
-  embedMarker (name: string, props: Record<string, unknown> = {}): Html {
-    if (!this.#info.embeds.has(name)) {
-      throw new Error(`${this.#info.name} embeds no view named "${name}"; add it to static embeds (known: ${[...this.#info.embeds.keys()].join(', ') || 'none'})`)
-    }
-    const calls = (this.#calls ??= [])
-    calls.push({ name, props })
-    return safe(`<!--live-embed:${calls.length - 1}-->`)
+  /** `live.embed()` in a template (lib/embeds.ts). */
+  embed (name: string, props?: Record<string, unknown>): Html {
+    return this.#embedsOf().marker(name, props)
   }
 
   get scripts (): Html { return safe(this.#core.scripts) }
 
-  /** The `live.embed()` calls of the render in progress, if any. */
-  #calls: Array<{ name: string, props: Record<string, unknown> }> | null = null
+  #embedsOf (): Embeds<Session> {
+    return (this.#embeds ??= new Embeds(this.#info.name, new Set(this.#info.embeds.keys())))
+  }
 
   /** The inner HTML; a promise only when the template embeds views. */
   #renderInner (): string | Promise<string> {
     const context = publicState(this.view)
     context.live = helpers
-    this.#calls = null
-    const outer = rendering
-    rendering = this
-    let html: string
-    try {
-      html = this.#info.template.render(context)
-    } finally {
-      rendering = outer
-    }
-    const calls = this.#calls
-    this.#calls = null
-    return calls === null ? html : this.#fillEmbeds(html, calls)
-  }
-
-  /**
-   * Embedded views are placed by a second pass: the synchronous template left
-   * a marker per `live.embed()`; existing embeds become empty root shells
-   * (the browser keeps their content), new ones are mounted and rendered.
-   * An embed's identity is its position and name in the parent.
-   */
-  async #fillEmbeds (html: string, calls: Array<{ name: string, props: Record<string, unknown> }>): Promise<string> {
-    const children: Array<{ name: string, session: Session }> = []
-    const parts: string[] = []
-    for (let k = 0; k < calls.length; k++) {
-      const { name, props } = calls[k]!
-      const old = this.#children?.[k]
-      let child = old?.name === name && !old.session.closed ? old.session : undefined
-      const id = childId(this.id, k, name)
-      child ??= this.out?.session(id)
-      if (child !== undefined) {
-        parts.push(`<div id="${child.id}" data-live-root></div>`)
-      } else {
-        const init = this.#where
-        child = await Session.mount(this.#core, this.#info.embeds.get(name)!, {
-          routeKey: init.routeKey, chain: [...init.chain, name], params: init.params, query: init.query, props: plain(props), request: this.request, id,
-        })
-        parts.push(await child.renderRoot())
-        // Its own join takes it from here, whether this render is an HTTP page, a remount on join or a re-render.
-        if (this.out === null) child.fromHttp = true
-        this.#core.handoff.put(child.id, child)
-      }
-      children.push({ name, session: child })
-    }
-    for (const old of this.#children?.slice(children.length) ?? []) if (old.session.out === null) old.session.close()
-    this.#children = children
-    return html.replace(/<!--live-embed:(\d+)-->/g, (_, k) => parts[Number(k)]!)
+    const embeds = this.#embeds
+    embeds?.begin()
+    const html = renderWith(this, () => this.#info.template.render(context))
+    const calls = (embeds ?? this.#embeds)?.end() ?? null
+    return calls === null ? html : this.#embeds!.fill(this, html, calls)
   }
 
   /** Sessions this one mounted for its embeds (for the HTTP handoff). */
-  get children (): readonly Session[] { return this.#children?.map((c) => c.session) ?? [] }
+  get children (): readonly Session[] { return this.#embeds?.children ?? [] }
+
+  async mountEmbed (name: string, props: Record<string, unknown>, id: string): Promise<{ child: Session, html: string }> {
+    const init = this.#where
+    const child = await Session.mount(this.#core, this.#info.embeds.get(name)!, {
+      routeKey: init.routeKey, chain: [...init.chain, name], params: init.params, query: init.query, props, request: this.request, id,
+    })
+    const html = await child.renderRoot()
+    // Its own join takes it from here, whether this render is an HTTP page, a remount on join or a re-render.
+    if (this.out === null) child.fromHttp = true
+    this.#core.handoff.keep(child)
+    return { child, html }
+  }
+
+  joined (id: string): Session | undefined {
+    return this.out?.session(id)
+  }
 
   // ---- @cache snapshots ----------------------------------------------------
 
   /** Snapshot the state a cached result shows, for hits on the same handler and key params only. */
   #snapshot (key: string): string | undefined {
-    let state: Record<string, unknown>
     try {
-      state = structuredClone(publicState(this.view))
+      return (this.#snapshots ??= new Snapshots()).take(key, publicState(this.view))
     } catch (err) {
       this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} has state that cannot be snapshotted for @cache (${errorMessage(err)}); keep public properties plain data`)
       return undefined
     }
-    // Unguessable, and only good for the same handler and key: a client cannot
-    // roll the view back to an arbitrary earlier state.
-    const id = randomBytes(9).toString('base64url')
-    const snapshots = (this.#snapshots ??= new Map())
-    snapshots.set(id, { key, state })
-    if (snapshots.size > MAX_SNAPSHOTS) snapshots.delete(snapshots.keys().next().value!)
-    return id
   }
 
   /** Put the view back in the state of a cached result; `false` when that snapshot is gone or for another call. */
   #restore (id: string, key: string): boolean {
-    const snapshots = this.#snapshots
-    const snapshot = snapshots?.get(id)
-    if (snapshot === undefined || snapshot.key !== key) return false
-    snapshots!.delete(id)
-    snapshots!.set(id, snapshot) // most recently used
-    const state = snapshot.state
+    const state = this.#snapshots?.restore(id, key)
+    if (state === undefined) return false
     const view = this.view as any
-    for (const key of Object.keys(publicState(view))) if (!(key in state)) delete view[key]
-    Object.assign(view, structuredClone(state))
+    for (const k of Object.keys(publicState(view))) if (!(k in state)) delete view[k]
+    Object.assign(view, state)
     return true
   }
 
   // ---- replies -------------------------------------------------------------
 
-  async #checkPermissions (entry: HandlerEntry): Promise<void> {
-    const missing = await missingPermissions(this.#core, this.request, entry.permissions)
-    if (missing !== null) {
-      throw new WireError('forbidden', `${this.#info.name}.${entry.name}() requires ${missing}`, entry.name)
-    }
+  async #checkPermissions (entry: HandlerEntry, required: readonly string[], what: string): Promise<void> {
+    const missing = await missingPermissions(this.#core.opts, this.request, required)
+    if (missing !== null) throw new WireError('forbidden', `${what} requires ${missing}`, entry.name)
   }
 
   /**
    * `full`: send the whole HTML even when a delta would do (results the
-   * browser caches). The frame is written as text: this runs once per event,
-   * and serializing an object costs more than the rest of a small reply.
+   * browser caches). On a backed-up socket the answer goes without its HTML
+   * (the browser sees a newer version and catches up when it drains).
    */
   #reply (ref: number, changed: boolean, extra?: Record<string, unknown>, full = false): void {
-    // `ref` is a validated integer, the id is ours ([A-Za-z0-9_-]) and `v` a counter: none needs escaping.
-    let json = `{"t":"reply","ref":${ref},"id":"${this.id}","v":${this.version}`
     const change = this.#takeChange()
-    if (full) json += `,"html":${JSON.stringify(this.html)}`
-    else if (changed) json += change
-    if (extra !== undefined) for (const key in extra) json += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
-    this.#sendText(json + '}')
+    let members = ''
+    if ((full || changed) && this.out?.backedUp === true) {
+      this.out.markStale(this)
+      extra = undefined // a result the browser would cache without its HTML
+    } else if (full) {
+      members = `,"html":${JSON.stringify(this.html)}`
+    } else if (changed) {
+      members = change
+    }
+    if (extra !== undefined) for (const key in extra) members += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
+    this.#sendText(replyFrame(ref, this.id, this.version, members))
   }
 
   #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {
-    this.#send(errorFrame(this.#core, code, detail, { ...at, id: this.id }))
-  }
-
-  #send (frame: Record<string, unknown>): void {
-    this.#sendText(JSON.stringify(frame))
+    this.#sendText(errorFrame(this.#core.opts.debug, code, detail, { ...at, id: this.id }))
   }
 
   #sendText (json: string): void {
@@ -583,24 +619,6 @@ export class Session implements ViewRuntime {
   }
 }
 
-/**
- * The session whose template is rendering. Rendering is synchronous, so one
- * module-level slot (saved and restored around nested renders) lets every
- * session share one `live` helpers object instead of closures of its own.
- */
-let rendering: Session | null = null
-
-/** The template context's `live`: `live.embed(name, props)` and `live.scripts()`. */
-const helpers = Object.freeze({
-  embed: (name: string, props?: Record<string, unknown>): Html => current().embedMarker(name, props),
-  scripts: (): Html => current().scripts,
-})
-
-function current (): Session {
-  if (rendering === null) throw new Error('live helpers can only be called while a live view renders')
-  return rendering
-}
-
 /** A handler's second argument; its `signal` is made only when read. */
 class HandlerEvent implements LiveEvent {
   readonly #session: Session
@@ -611,26 +629,17 @@ class HandlerEvent implements LiveEvent {
   get signal (): AbortSignal { return this.#session.lifeSignal }
 }
 
+/** `value`, or a rejection once `ms` pass without it settling (`handlerTimeout`): the view's queue moves on. */
+function settleWithin (value: PromiseLike<unknown>, ms: number): Promise<unknown> {
+  let timer: NodeJS.Timeout
+  const timeout = new Promise((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`it did not settle within handlerTimeout (${ms} ms); it goes on, but its view no longer waits for it`)), ms)
+  })
+  return Promise.race([value, timeout]).finally(() => clearTimeout(timer))
+}
+
 function isThenable (value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as any).then === 'function'
-}
-
-/** The error frame the browser sees: detailed in debug mode, generic otherwise. */
-export function errorFrame (core: Core, code: WireErrorCode, detail: string, at: { ref?: number, id?: string, handler?: string }): Record<string, unknown> {
-  return { t: 'error', ...at, code, message: core.opts.debug ? detail : GENERIC_MESSAGES[code] }
-}
-
-/** `null` when every permission is granted, else a description of what is missing. A resolver that throws grants nothing. */
-export async function missingPermissions (core: Core, request: FastifyRequest, required: readonly string[]): Promise<string | null> {
-  let granted: Set<string>
-  try {
-    granted = new Set(await core.opts.permissions(request))
-  } catch (err) {
-    request.log.warn({ err }, 'fastify-live: the permissions resolver threw; refusing')
-    return `the permission ${required.join(', ')} (the permissions resolver failed)`
-  }
-  const missing = required.filter((p) => !granted.has(p))
-  return missing.length === 0 ? null : `the permission${missing.length > 1 ? 's' : ''} ${missing.map((p) => `"${p}"`).join(', ')}`
 }
 
 /** What a `@cache` result is keyed by: the handler and the values of its key params (as validated). */
@@ -638,19 +647,10 @@ function cacheKey (entry: HandlerEntry, params: Record<string, unknown>): string
   return entry.name + JSON.stringify(entry.cache!.keyParams.map((p) => params[p] ?? null))
 }
 
-/** Embed ids are derived from the parent's, so a remounted parent finds its embeds where the browser has them. */
-function childId (parent: string, k: number, name: string): string {
-  return 'lv-' + createHash('sha256').update(`${parent}/${k}/${name}`).digest('base64url').slice(0, 10)
-}
-
-function plain (props: Record<string, unknown>): Record<string, unknown> {
-  return typeof props === 'object' && props !== null ? JSON.parse(JSON.stringify(props)) : {}
-}
-
 function paramList (entry: HandlerEntry): string {
   return Array.isArray(entry.params) ? entry.params.join(', ') : Object.keys(entry.params ?? {}).join(', ')
 }
 
-function errorMessage (err: unknown): string {
+export function errorMessage (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }

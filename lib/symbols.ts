@@ -6,3 +6,5 @@
 export const kHandlerMeta = Symbol.for('fastify-live.handler')
 /** The runtime slot of a view instance (socket, tasks, render state). */
 export const kRuntime = Symbol('fastify-live.runtime')
+/** Where `fastify-live/testing` finds a registration's internals (on `app.live`). */
+export const kCore = Symbol.for('fastify-live.core')

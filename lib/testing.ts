@@ -2,7 +2,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { Core, LiveStats } from './core.js'
 import { applyDelta, type Delta } from './diff.js'
-import { kCore } from './plugin.js'
+import { kCore } from './symbols.js'
 
 /** A frame the server sent. */
 export type ServerFrame = { t: 'reply' | 'patch' | 'error', ref?: number, id?: string, v?: number, html?: string, code?: string, message?: string, handler?: string, [key: string]: unknown }

@@ -23,8 +23,8 @@ function clock (t: Test): { advance (ms: number): void } {
 
 t.beforeEach(() => { runs = 0 })
 
-// burst 4: the join and three events; then perSecond refills.
-const options = { rateLimit: { burst: 4, perSecond: 2 } }
+// burst 7: the join (it costs 4) and three events; then perSecond refills.
+const options = { rateLimit: { burst: 7, perSecond: 2 } }
 
 t.test('frames beyond the burst are refused as rate_limited and never handled', async (t) => {
   clock(t)

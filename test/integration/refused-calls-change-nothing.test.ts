@@ -72,8 +72,8 @@ t.test('a rate-limited call changes nothing', async (t) => {
   class Watched extends CounterView {
     override mount () { view = this }
   }
-  // Three frames: the join and two events; the bucket never refills within the test.
-  const app = await buildApp(t, [['/counter', Watched]], { rateLimit: { burst: 3, perSecond: 0.001 } })
+  // The join (it costs 4) and two events; the bucket never refills within the test.
+  const app = await buildApp(t, [['/counter', Watched]], { rateLimit: { burst: 6, perSecond: 0.001 } })
   const { page } = await openPage(app, '/counter')
   t.teardown(() => page.close())
   t.equal((await page.event('add', { n: 1 })).t, 'reply')

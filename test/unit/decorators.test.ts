@@ -74,19 +74,19 @@ t.test('the decorators that need an argument refuse to be used bare', async (t) 
   t.throws(() => {
     class View extends LiveView { @permissionRequired @eventHandler() remove () {} }
     return View
-  }, { name: 'TypeError', message: /@permissionRequired needs/ })
+  }, { code: 'FST_LIVE_DECORATOR', message: /@permissionRequired needs/ })
   t.throws(() => {
     class View extends LiveView { @loading @eventHandler() save () {} }
     return View
-  }, { name: 'TypeError', message: /@loading needs/ })
+  }, { code: 'FST_LIVE_DECORATOR', message: /@loading needs/ })
   t.throws(() => {
     class View extends LiveView { @clientState @eventHandler() filter () {} }
     return View
-  }, { name: 'TypeError', message: /@clientState needs/ })
+  }, { code: 'FST_LIVE_DECORATOR', message: /@clientState needs/ })
   t.throws(() => {
     class View extends LiveView { @permissionRequired() @eventHandler() remove () {} }
     return View
-  }, { name: 'TypeError', message: /@permissionRequired needs/ })
+  }, { code: 'FST_LIVE_DECORATOR', message: /@permissionRequired needs/ })
 })
 
 t.test('decorators apply in any order', async (t) => {
@@ -129,7 +129,7 @@ t.test('a decorator applied twice to one method is an error', async (t) => {
   t.throws(() => {
     class View extends LiveView { @eventHandler() @eventHandler() search () {} }
     return View
-  }, { name: 'TypeError', message: /@eventHandler is applied twice to search\(\)/ })
+  }, { code: 'FST_LIVE_DECORATOR', message: /@eventHandler is applied twice to search\(\)/ })
   t.throws(() => {
     class View extends LiveView { @debounce(1) @debounce(2) @eventHandler() search () {} }
     return View
@@ -141,7 +141,7 @@ t.test('decorators on anything but an instance method are errors', async (t) => 
   const getter = { kind: 'getter', name: 'total', static: false, private: false } as unknown as ClassMethodDecoratorContext
   const all = { eventHandler, debounce, throttle, optimistic, cache, background } as Record<string, any>
   for (const [name, decorate] of Object.entries(all)) {
-    t.throws(() => decorate(undefined, field), { name: 'TypeError', message: new RegExp(`@${name} decorates methods only, not the field count`) }, `bare @${name} on a field`)
+    t.throws(() => decorate(undefined, field), { code: 'FST_LIVE_DECORATOR', message: new RegExp(`@${name} decorates methods only, not the field count`) }, `bare @${name} on a field`)
     t.throws(() => decorate()(undefined, field), { message: /decorates methods only/ }, `called @${name} on a field`)
     t.throws(() => decorate()(() => 1, getter), { message: /not the getter total/ }, `@${name} on a getter`)
   }
@@ -151,16 +151,16 @@ t.test('decorators on anything but an instance method are errors', async (t) => 
   t.throws(() => {
     class View extends LiveView { @eventHandler() static reset () {} }
     return View
-  }, { name: 'TypeError', message: /cannot decorate the static method reset/ })
+  }, { code: 'FST_LIVE_DECORATOR', message: /cannot decorate the static method reset/ })
 })
 
 t.test('@eventHandler checks its options object', async (t) => {
   t.throws(() => {
     class View extends LiveView { @eventHandler('search' as any) search () {} }
     return View
-  }, { name: 'TypeError', message: /@eventHandler takes an options object/ })
+  }, { code: 'FST_LIVE_DECORATOR', message: /@eventHandler takes an options object/ })
   t.throws(() => {
     class View extends LiveView { @eventHandler({ parms: ['x'] } as any) search () {} }
     return View
-  }, { name: 'TypeError', message: /@eventHandler has no option "parms"; the options are params, description, coerceTypes/ })
+  }, { code: 'FST_LIVE_DECORATOR', message: /@eventHandler has no option "parms"; the options are params, description, coerceTypes/ })
 })

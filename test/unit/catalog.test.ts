@@ -2,7 +2,7 @@ import t from 'tap'
 import { LiveView, clientState, debounce, eventHandler } from '../../lib/index.js'
 import { Renderer } from '../../lib/render.js'
 import type { LiveViewClass } from '../../lib/view.js'
-import { ViewCatalog } from '../../lib/views.js'
+import { ViewCatalog } from '../../lib/catalog.js'
 import { FIXTURES } from '../helpers/app.js'
 
 const catalog = () => new ViewCatalog(new Renderer([FIXTURES]))

@@ -1,0 +1,132 @@
+// Where a view's state waits between an HTTP render and its WebSocket join,
+// so the join adopts the rendered state instead of mounting a second time.
+// Entries are serialized (a string), so a shared store (Redis) can hold them
+// and any process can take them; each is taken once, and expires when it is
+// never taken.
+
+export interface HandoffStore {
+  /** Keep `entry` under `id` for `ttl` ms. */
+  put (id: string, entry: string, ttl: number): Promise<void>
+  /** Remove and return the entry; `undefined` when absent or expired. Only one of two racing takes gets it. */
+  take (id: string): Promise<string | undefined>
+  close (): Promise<void>
+}
+
+/** The in-process store: bounded in entries (the oldest go first) and in time. */
+export class MemoryHandoffStore implements HandoffStore {
+  readonly #entries = new Map<string, { entry: string, timer: NodeJS.Timeout }>()
+  readonly #maxEntries: number
+
+  constructor (maxEntries: number) {
+    this.#maxEntries = maxEntries
+  }
+
+  get size (): number { return this.#entries.size }
+
+  async put (id: string, entry: string, ttl: number): Promise<void> {
+    this.#drop(id)
+    if (this.#entries.size >= this.#maxEntries) this.#drop(this.#entries.keys().next().value!)
+    const timer = setTimeout(() => this.#entries.delete(id), ttl)
+    timer.unref()
+    this.#entries.set(id, { entry, timer })
+  }
+
+  async take (id: string): Promise<string | undefined> {
+    return this.#drop(id)
+  }
+
+  async close (): Promise<void> {
+    for (const id of [...this.#entries.keys()]) this.#drop(id)
+  }
+
+  #drop (id: string): string | undefined {
+    const held = this.#entries.get(id)
+    if (held === undefined) return undefined
+    clearTimeout(held.timer)
+    this.#entries.delete(id)
+    return held.entry
+  }
+}
+
+/** What a view handed to its join must offer (lib/session.ts). */
+export interface Handable {
+  readonly id: string
+  readonly closed: boolean
+  readonly log: { warn (obj: object, msg: string): void }
+  /** The entry to store; `undefined` when its state is not portable. */
+  serialize (): string | undefined
+  close (): void
+}
+
+/** An entry whose state could not be serialized: only this process's live instance can be joined. */
+const LOCAL_ONLY = '-'
+
+/**
+ * Hands views from their HTTP render to their join. The serialized entry goes
+ * to the store, where any process can take it (once); the live instance also
+ * stays in this process, so a join that lands here keeps what `mount()` made
+ * that JSON cannot carry (running tasks, private fields). Both expire after
+ * `ttl`; the live instances are bounded by `maxLocal`.
+ */
+export class Handoff<S extends Handable> {
+  readonly #store: HandoffStore
+  readonly #ttl: number
+  readonly #maxLocal: number
+  readonly #local = new Map<string, { session: S, timer: NodeJS.Timeout }>()
+  /** Puts in flight, so a join that races its own page's handoff waits for it. */
+  readonly #puts = new Map<string, Promise<void>>()
+
+  constructor (store: HandoffStore, ttl: number, maxLocal: number) {
+    this.#store = store
+    this.#ttl = ttl
+    this.#maxLocal = maxLocal
+  }
+
+  get size (): number { return this.#local.size }
+
+  /** Hand `session` to its join. Never rejects: a store that fails is logged, and the join mounts again. */
+  keep (session: S): Promise<void> {
+    this.#dropLocal(session.id, true)
+    if (this.#local.size >= this.#maxLocal) this.#dropLocal(this.#local.keys().next().value!, true)
+    const timer = setTimeout(() => this.#dropLocal(session.id, true), this.#ttl)
+    timer.unref()
+    this.#local.set(session.id, { session, timer })
+    const put = this.#store.put(session.id, session.serialize() ?? LOCAL_ONLY, this.#ttl)
+      .catch((err: unknown) => session.log.warn({ err }, `fastify-live: the handoff store could not keep the view ${session.id}; its join will mount it again`))
+      .finally(() => this.#puts.delete(session.id))
+    this.#puts.set(session.id, put)
+    return put
+  }
+
+  /**
+   * The view `id` for its join: `live` when this process rendered it, else
+   * the `entry` to adopt; `undefined` when it was never handed over, has
+   * expired or was taken already.
+   */
+  async take (id: string): Promise<{ live: S } | { entry: string } | undefined> {
+    await this.#puts.get(id)
+    const entry = await this.#store.take(id)
+    const live = this.#dropLocal(id, entry === undefined)
+    if (entry === undefined) return undefined
+    if (live !== undefined && !live.closed) return { live }
+    return entry === LOCAL_ONLY ? undefined : { entry }
+  }
+
+  async close (): Promise<void> {
+    for (const id of [...this.#local.keys()]) this.#dropLocal(id, true)
+    await this.#store.close()
+  }
+
+  /** Forget the live instance of `id`; `close`: end it too (nobody will join it). */
+  #dropLocal (id: string, close: boolean): S | undefined {
+    const held = this.#local.get(id)
+    if (held === undefined) return undefined
+    clearTimeout(held.timer)
+    this.#local.delete(id)
+    if (close) {
+      held.session.close()
+      return undefined
+    }
+    return held.session
+  }
+}
