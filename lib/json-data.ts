@@ -20,7 +20,7 @@ function describeObject (value: object): string {
   if (value instanceof Map) return 'is a Map (send Object.fromEntries(map) instead)'
   if (value instanceof Set) return 'is a Set (send [...set] instead)'
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name
-  return typeof name === 'string' && name !== ''
+  return typeof name === 'string' && name !== '' && name !== 'Object'
     ? `is a ${name} instance, not a plain object`
     : 'is an object with a custom prototype, not a plain object'
 }
