@@ -2,7 +2,7 @@ import type nunjucks from 'nunjucks'
 import { buildDispatchTable, type DispatchTable } from './dispatch.js'
 import { FST_LIVE_VIEW } from './errors.js'
 import { escapeAttr, type Renderer } from './render.js'
-import { jsonProblem, portableState } from './json-data.js'
+import { jsonDataProblem, portableState } from './json-data.js'
 import { LiveView, publicState, type LiveViewClass } from './view.js'
 
 /** Everything known about a view class once it is registered. */
@@ -43,8 +43,8 @@ export class ViewCatalog {
     if (Object.hasOwn(sample, 'live')) {
       throw new FST_LIVE_VIEW(`${name} has a property named "live", which is reserved for the template helpers ({{ live.embed() }}, ...); rename it`)
     }
-    const problem = jsonProblem(portableState(publicState(sample)), name)
-    if (problem !== null) {
+    const problem = jsonDataProblem(portableState(publicState(sample)), name)
+    if (problem !== undefined) {
       throw new FST_LIVE_VIEW(`${problem}, which does not survive JSON: a view's public state is handed from the page's render to its join, maybe on another process. Keep public properties plain JSON data (an ISO string or a number for a date), or make the property private (a name starting with "_")`)
     }
     const listensTo = stringList(name, 'listensTo', View.listensTo, "static listensTo = ['filter']")

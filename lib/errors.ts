@@ -20,6 +20,17 @@ export const FST_LIVE_BUNDLE_MISSING = createError(
   500,
 )
 
+// Thrown at run time by publish, track and subscribe when server code hands
+// them something that cannot cross processes (lib/json-data.ts says why).
+export const FST_LIVE_PUBLISH = createError('FST_LIVE_PUBLISH', 'fastify-live: cannot publish to %s: %s', 500, TypeError)
+export const FST_LIVE_PRESENCE = createError('FST_LIVE_PRESENCE', 'fastify-live: cannot track on %s: %s', 500, TypeError)
+export const FST_LIVE_TOPIC = createError(
+  'FST_LIVE_TOPIC',
+  'fastify-live: %s is not a topic; a topic is a non-empty string of at most 1024 characters, chosen by server code',
+  500,
+  TypeError,
+)
+
 /** The codes the browser sees in `live:error` (API.md §5, docs/protocol.md). */
 export type WireErrorCode =
   | 'bad_message' | 'too_large' | 'rate_limited' | 'unknown_view' | 'join_refused'

@@ -4,7 +4,7 @@ import type { HandlerEntry } from './dispatch.js'
 import { Embeds, helpers, renderWith, type EmbedHost, type Rendering } from './embeds.js'
 import { WireError, type WireErrorCode } from './errors.js'
 import { JobQueue, type Job } from './job-queue.js'
-import { jsonProblem, portableState } from './json-data.js'
+import { jsonDataProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
 import { missingPermissions } from './permissions.js'
 import { changeMembers, errorFrame, patchFrame, replyFrame, type EventFrame, type StateFrame } from './protocol.js'
@@ -146,8 +146,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
    */
   serialize (): string | undefined {
     const state = portableState(publicState(this.view))
-    const problem = jsonProblem(state, 'state')
-    if (problem !== null) {
+    const problem = jsonDataProblem(state, 'state')
+    if (problem !== undefined) {
       this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} cannot be handed to its join or parked: ${problem.replace(/^state\./, '')}; keep public properties plain JSON data (strings, numbers, booleans, null, arrays, plain objects)`)
       return undefined
     }

@@ -1,0 +1,98 @@
+import type { Redis } from 'ioredis'
+import {
+  checkTopic, decodeMessage, DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, LocalTopics,
+  type Delivery, type EngineLog, type PubSub, type PubSubOptions,
+} from '../pubsub.js'
+import type { Channels } from './channels.js'
+
+/**
+ * Publish/subscribe across processes. Local listeners are served at once
+ * from this process; the message crosses Redis once, as
+ * `<process id> <json>` on the topic's channel, and Redis hands it once to
+ * every process subscribed to that channel. A process subscribes to a
+ * topic's channel only while it has listeners of it, and skips its own
+ * messages (the id) since its listeners already have them.
+ */
+
+export interface RedisPubSubOptions extends PubSubOptions {
+  /** Bytes of messages handed to Redis and not yet acknowledged before more are dropped (not queued). @default 8 MiB */
+  maxPendingBytes?: number
+}
+
+export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024
+
+export class RedisPubSub implements PubSub {
+  readonly #command: Redis
+  readonly #channels: Channels
+  readonly #id: string
+  readonly #prefix: string
+  readonly #log: EngineLog
+  readonly #local: LocalTopics
+  readonly #maxBytes: number
+  readonly #maxPending: number
+  #pending = 0
+  #dropping = false
+  #closed = false
+
+  constructor (command: Redis, channels: Channels, id: string, prefix: string, log: EngineLog, options: RedisPubSubOptions = {}) {
+    this.#command = command
+    this.#channels = channels
+    this.#id = id
+    this.#prefix = `${prefix}m:`
+    this.#log = log
+    this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+    this.#maxPending = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES
+    this.#local = new LocalTopics(
+      log,
+      (topic) => channels.add(this.#prefix + topic, (payload) => this.#receive(topic, payload)),
+      (topic) => channels.remove(this.#prefix + topic),
+    )
+  }
+
+  subscribe (topic: string, listener: Delivery): () => void {
+    if (this.#closed) return () => {}
+    return this.#local.add(topic, listener)
+  }
+
+  async publish (topic: string, message: unknown, except?: Delivery): Promise<void> {
+    checkTopic(topic)
+    const json = encodeMessage(topic, message, this.#maxBytes)
+    if (this.#closed) return
+    if (this.#local.has(topic)) this.#local.deliver(topic, decodeMessage(json), except)
+    const payload = `${this.#id} ${json}`
+    if (this.#pending + payload.length > this.#maxPending) {
+      if (!this.#dropping) {
+        this.#dropping = true
+        this.#log.warn({ topic, pendingBytes: this.#pending }, 'fastify-live: Redis is not keeping up with publishes; messages to other processes are dropped until it catches up (local delivery continues)')
+      }
+      return
+    }
+    this.#pending += payload.length
+    try {
+      await this.#command.publish(this.#prefix + topic, payload)
+    } catch {
+      // Redis is away: the outage is logged once by lib/redis/connections.ts.
+    } finally {
+      this.#pending -= payload.length
+      if (this.#pending === 0) this.#dropping = false
+    }
+  }
+
+  get topics (): number { return this.#local.size }
+
+  async synced (): Promise<void> { await this.#channels.synced() }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const topic of this.#local.names()) this.#channels.remove(this.#prefix + topic)
+    this.#local.clear()
+    await this.#channels.synced()
+  }
+
+  #receive (topic: string, payload: string): void {
+    const space = payload.indexOf(' ')
+    if (payload.slice(0, space) === this.#id) return
+    this.#local.deliver(topic, decodeMessage(payload.slice(space + 1)))
+  }
+}
