@@ -5,6 +5,7 @@ import type { Handoff } from './handoff.js'
 import type { TokenSigner } from './token.js'
 import type { ViewCatalog, ViewInfo } from './catalog.js'
 import type { Session } from './session.js'
+import type { Engines } from './channels.js'
 
 /** A route declared with `app.live()`. */
 export interface LiveRoute {
@@ -15,11 +16,15 @@ export interface LiveRoute {
   readonly layout: string | false
 }
 
-/** Counts of what is alive, for tests and monitoring: all return to zero when sessions end. */
+/** Counts of what is alive, for tests and monitoring: all but `renders` return to zero when sessions end. */
 export interface LiveStats {
   views: number
   tasks: number
   sockets: number
+  /** Topics this process has subscribers of. */
+  topics: number
+  /** Templates rendered since start (a broadcast to views of equal state renders once). */
+  renders: number
 }
 
 /** What one registration of the plugin shares between its modules. */
@@ -31,6 +36,8 @@ export interface Core {
   readonly handoff: Handoff<Session>
   readonly routes: Map<string, LiveRoute>
   readonly stats: LiveStats
+  /** Publish/subscribe and presence: in this process, or over Redis. */
+  readonly engines: Engines
   readonly log: FastifyBaseLogger
   /** `<script>` tags of the bundle, built once. */
   scripts: string

@@ -33,6 +33,7 @@ export class JobQueue<O> {
   #waiting: Waiting[] | null = null
   #bytes = 0
   #closed = false
+  #accepted = 0
 
   constructor (owner: O, limits: QueueLimits, onError: (err: unknown) => void) {
     this.#owner = owner
@@ -46,6 +47,8 @@ export class JobQueue<O> {
   get length (): number { return this.#waiting?.length ?? 0 }
   /** Bytes of the frames waiting. */
   get bytes (): number { return this.#bytes }
+  /** Jobs accepted so far: unchanged since a job was queued means it is still the last one. */
+  get accepted (): number { return this.#accepted }
 
   /**
    * Run `job(arg)` after the jobs before it. `bytes` is the size of the frame
@@ -57,10 +60,12 @@ export class JobQueue<O> {
     if (this.#busy) {
       const waiting = (this.#waiting ??= [])
       if (bytes > 0 && (waiting.length >= this.#limits.maxJobs || this.#bytes + bytes > this.#limits.maxBytes)) return false
+      this.#accepted++
       waiting.push({ job, arg, bytes })
       this.#bytes += bytes
       return true
     }
+    this.#accepted++
     this.#busy = true
     let pending = this.#run(job, arg)
     while (pending === undefined) {

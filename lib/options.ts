@@ -49,7 +49,17 @@ export interface LiveOptions {
   recheckPermissions?: 'join' | 'every-event'
   /** Serve the browser bundle's source maps. @default false */
   sourceMaps?: boolean
+  /**
+   * Redis, to make the processes that share it (and the `secret`) one app:
+   * publish/subscribe, presence and handed-over views span them. A
+   * `redis://` URL, or an ioredis client the app already has (duplicated,
+   * never closed by the plugin). @default none: everything stays in the process
+   */
+  redis?: string | RedisClient
 }
+
+/** An ioredis client (only what the option check needs to recognise one). */
+export interface RedisClient { duplicate (): unknown, status: string }
 
 /** Options normalised once, complete; hooks default to no-ops so hot code needs no checks. */
 export interface ResolvedOptions {
@@ -74,12 +84,13 @@ export interface ResolvedOptions {
   handlerTimeout: number
   recheckPermissions: 'join' | 'every-event'
   sourceMaps: boolean
+  redis: string | RedisClient | null
 }
 
 const KEYS = new Set([
   'templates', 'secret', 'permissions', 'onForbidden', 'layout', 'prefix', 'debug', 'tokenMaxAge',
   'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'rateLimit', 'allowedOrigins',
-  'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps',
+  'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps', 'redis',
 ])
 
 export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): ResolvedOptions {
@@ -122,6 +133,10 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
   const recheck = opts.recheckPermissions ?? 'join'
   if (recheck !== 'join' && recheck !== 'every-event') throw new FST_LIVE_OPTIONS('"recheckPermissions": give \'join\' or \'every-event\'')
   if (opts.sourceMaps !== undefined && typeof opts.sourceMaps !== 'boolean') throw new FST_LIVE_OPTIONS('"sourceMaps": give true or false')
+  const redis = opts.redis ?? null
+  if (redis !== null && !(typeof redis === 'string' ? /^rediss?:\/\/./.test(redis) : typeof (redis as RedisClient).duplicate === 'function')) {
+    throw new FST_LIVE_OPTIONS('"redis": give a redis:// URL or an ioredis client')
+  }
   const handlerTimeout = opts.handlerTimeout ?? 0
   if (handlerTimeout !== 0) positive('handlerTimeout', handlerTimeout, 0)
   return {
@@ -146,6 +161,7 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
     handlerTimeout,
     recheckPermissions: recheck,
     sourceMaps: opts.sourceMaps ?? false,
+    redis,
   }
 }
 

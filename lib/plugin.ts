@@ -9,7 +9,11 @@ import type { Core, LiveRoute } from './core.js'
 import { FST_LIVE_ROUTE } from './errors.js'
 import { resolveOptions, type LiveOptions } from './options.js'
 import { escapeAttr, PLUGIN_TEMPLATES, Renderer, safe } from './render.js'
+import type { Redis } from 'ioredis'
 import { Handoff, MemoryHandoffStore } from './handoff.js'
+import { memoryPresence } from './presence.js'
+import { memoryPubSub } from './pubsub.js'
+import { redisPubSub } from './redis/index.js'
 import { originAllowed } from './origin.js'
 import { missingPermissions } from './permissions.js'
 import { Session } from './session.js'
@@ -28,7 +32,14 @@ export interface LiveRouteOptions {
   layout?: string | false
 }
 
-export type LiveRouteMethod = (path: string, View: LiveViewClass, options?: LiveRouteOptions) => FastifyInstance
+/** `app.live`: declares live routes, and reaches every view of the app (on every process with `redis`). */
+export interface LiveRouteMethod {
+  (path: string, View: LiveViewClass, options?: LiveRouteOptions): FastifyInstance
+  /** Deliver `message` (JSON data) to every view subscribed to `topic`, on every process of the app. */
+  publish (topic: string, message: unknown): Promise<void>
+  /** Who is present on `topic`: each tracked key with the metas of the views that track it. */
+  presence (topic: string): Promise<Record<string, Array<Record<string, unknown>>>>
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -60,6 +71,9 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   if (!app.hasReplyDecorator('view')) {
     await app.register(fastifyView, { engine: { nunjucks }, root: [...opts.templates, PLUGIN_TEMPLATES] as any })
   }
+  const engines = opts.redis === null
+    ? { pubsub: memoryPubSub({ log: app.log, maxMessageBytes: opts.maxMessageBytes }), presence: memoryPresence({ log: app.log }), close: async () => {} }
+    : redisPubSub({ redis: opts.redis as string | Redis, log: app.log, maxMessageBytes: opts.maxMessageBytes })
   const renderer = new Renderer(opts.templates)
   const bundle = serveBundle(app, opts.prefix, opts.sourceMaps)
   const core: Core = {
@@ -69,7 +83,8 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     signer: new TokenSigner(opts.secret, opts.tokenMaxAge),
     handoff: new Handoff<Session>(new MemoryHandoffStore(MAX_HANDED), opts.handoffTtl, MAX_HANDED),
     routes: new Map(),
-    stats: { views: 0, tasks: 0, sockets: 0 },
+    stats: { views: 0, tasks: 0, sockets: 0, topics: 0, renders: 0 },
+    engines,
     log: app.log,
     scripts: `<script type="module" src="${bundle.main}" data-live-socket="${opts.prefix}/socket"` +
       (opts.debug && bundle.debug !== undefined ? ` data-live-debug="${escapeAttr(bundle.debug)}"` : '') + '></script>',
@@ -102,7 +117,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     socket.on('close', () => connections.delete(connection))
   })
 
-  const live: LiveRouteMethod = function (this: FastifyInstance, path, View, routeOptions = {}) {
+  const live = function (this: FastifyInstance, path: string, View: LiveViewClass, routeOptions: LiveRouteOptions = {}) {
     if (typeof path !== 'string' || !path.startsWith('/')) throw new FST_LIVE_ROUTE(`app.live() needs a path starting with "/"; got ${JSON.stringify(path)}`)
     for (const key of Object.keys(routeOptions)) {
       if (!ROUTE_KEYS.has(key)) throw new FST_LIVE_ROUTE(`app.live('${path}') has no option "${key}"; the options are ${[...ROUTE_KEYS].join(', ')}`)
@@ -146,10 +161,15 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     return this
   }
   Object.defineProperty(live, kCore, { value: core })
-  app.decorate('live', live)
+  const method: LiveRouteMethod = Object.assign(live, {
+    publish: (topic: string, message: unknown) => engines.pubsub.publish(topic, message),
+    presence: (topic: string) => engines.presence.list(topic),
+  })
+  app.decorate('live', method)
 
   app.addHook('onClose', async () => {
     await core.handoff.close()
+    await engines.close()
   })
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
+import { Channels, type ChannelHost, type ChannelState } from './channels.js'
 import type { Core } from './core.js'
 import type { HandlerEntry } from './dispatch.js'
 import { Embeds, helpers, renderWith, type EmbedHost, type Rendering } from './embeds.js'
@@ -13,6 +14,7 @@ import { Snapshots } from './snapshots.js'
 import { kRuntime } from './symbols.js'
 import { Tasks } from './tasks.js'
 import { newRootId } from './token.js'
+import type { Metas, PresenceDiff } from './presence.js'
 import { publicState, type LiveEvent, type LiveView, type ViewRuntime } from './view.js'
 import type { ViewInfo } from './catalog.js'
 
@@ -48,7 +50,15 @@ interface Handed {
   /** The inner HTML the page holds, and its version. */
   h: string
   v: number
+  /** Subscriptions and tracks made before the join. */
+  c?: ChannelState
 }
+
+/** A message or a presence change waiting for its view (`handleInfo`, `handlePresence`). */
+type Inbound = { topic: string, message: unknown } | { topic: string, list: Metas, diff: PresenceDiff }
+
+/** Messages one view may have waiting; past it the oldest are dropped (a view that cannot keep up). */
+export const MAX_INBOX = 1000
 
 /**
  * One mounted view: its instance, its last render and version, its queue of
@@ -58,7 +68,7 @@ interface Handed {
  * (lib/snapshots.ts), embeds and template helpers (lib/embeds.ts), frames
  * (lib/protocol.ts), permissions (lib/permissions.ts).
  */
-export class Session implements ViewRuntime, EmbedHost, Rendering {
+export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   readonly id: string
   readonly view: LiveView
   /** The render version; increases whenever the HTML changes. */
@@ -95,6 +105,11 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
   readonly #last = new LastRender()
   /** Refs of `render` frames waiting for the one full render queued for them, or `null` when none is. */
   #renders: number[] | null = null
+  #channels: Channels | undefined
+  /** Messages waiting for the job queued for them, and when that job was queued (JobQueue.accepted). */
+  #inbox: Inbound[] | null = null
+  #inboxAt = -1
+  #inboxOverflowed = false
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
     this.#core = core
@@ -137,6 +152,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
     session.#last.text = handed.h
     session.version = handed.v
     session.fromHttp = true
+    if (handed.c !== undefined) session.#channelsOf().restore(handed.c)
     return session
   }
 
@@ -152,6 +168,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
       return undefined
     }
     const handed: Handed = { s: state, h: this.html, v: this.version }
+    const channels = this.#channels?.state()
+    if (channels !== undefined) handed.c = channels
     return JSON.stringify(handed)
   }
 
@@ -171,6 +189,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
     this.log = request.log
     const reply = this.fromHttp ? { v: this.version } : { v: this.version, html: this.html }
     this.fromHttp = false
+    this.#channels?.activate()
     return reply
   }
 
@@ -449,6 +468,91 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
     }
   }
 
+  // ---- publish/subscribe and presence (lib/channels.ts) --------------------
+
+  #channelsOf (): Channels {
+    return (this.#channels ??= new Channels(this, this.#core.engines))
+  }
+
+  subscribe (topic: string): void { this.#channelsOf().subscribe(topic) }
+  unsubscribe (topic: string): void { this.#channels?.unsubscribe(topic) }
+  track (topic: string, key: string, meta: Record<string, unknown>): Promise<void> { return this.#channelsOf().track(topic, key, meta) }
+  untrack (topic: string): Promise<void> { return this.#channels?.untrack(topic) ?? Promise.resolve() }
+
+  publish (topic: string, message: unknown, exceptSelf: boolean): Promise<void> {
+    return this.#core.engines.pubsub.publish(topic, message, exceptSelf ? this.#channels?.listener : undefined)
+  }
+
+  onMessage (topic: string, message: unknown): void { this.#toInbox({ topic, message }) }
+  onPresence (topic: string, list: Metas, diff: PresenceDiff): void { this.#toInbox({ topic, list, diff }) }
+
+  failed (err: unknown, what: string): void {
+    this.log.warn({ err, view: this.#info.name }, `fastify-live: ${this.#info.name} ${what} failed`)
+  }
+
+  /**
+   * Messages run in the view's order, behind what is already queued. Those
+   * that arrive while their job still waits (the view is busy) join it: they
+   * are all handled, then rendered once.
+   */
+  #toInbox (item: Inbound): void {
+    if (this.closed) return
+    const inbox = this.#inbox
+    if (inbox !== null && this.#queue.accepted === this.#inboxAt) {
+      if (inbox.length >= MAX_INBOX) {
+        inbox.shift()
+        if (!this.#inboxOverflowed) this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} receives messages faster than it handles them; more than ${MAX_INBOX} were waiting, the oldest are dropped`)
+        this.#inboxOverflowed = true
+      }
+      inbox.push(item)
+      return
+    }
+    const batch = [item]
+    this.#inbox = batch
+    this.enqueue(this.#inboxJob, batch)
+    // An idle queue ran the job already; a busy one keeps it last until something else is queued.
+    if (this.#inbox === batch) this.#inboxAt = this.#queue.accepted
+  }
+
+  #inboxJob (batch: Inbound[]): Promise<void> | undefined {
+    if (this.#inbox === batch) this.#inbox = null
+    if (this.closed) return undefined
+    for (let k = 0; k < batch.length; k++) {
+      const pending = this.#handleInbound(batch[k]!)
+      if (pending !== undefined) return this.#inboxRest(pending, batch, k + 1)
+    }
+    broadcasting = true
+    try {
+      return this.#patch()
+    } finally {
+      broadcasting = false
+    }
+  }
+
+  async #inboxRest (pending: Promise<void>, batch: Inbound[], from: number): Promise<void> {
+    await pending
+    for (let k = from; k < batch.length && !this.closed; k++) await this.#handleInbound(batch[k]!)
+    if (!this.closed) await this.#patch()
+  }
+
+  /** One message or presence change; a promise only when the view's hook returned one. Errors are the view's, like a handler's. */
+  #handleInbound (item: Inbound): Promise<void> | undefined {
+    const hook = 'message' in item ? 'handleInfo' : 'handlePresence'
+    const fail = (err: unknown): void => {
+      this.log.error({ err, view: this.#info.name, topic: item.topic }, `fastify-live: ${hook} threw`)
+      this.#error('handler_error', `${this.#info.name}.${hook}("${item.topic}") threw: ${errorMessage(err)}`, { handler: hook })
+    }
+    try {
+      const result = 'message' in item
+        ? this.view.handleInfo?.(item.topic, item.message)
+        : this.view.handlePresence?.(item.topic, item.list, item.diff)
+      if (isThenable(result)) return Promise.resolve(result).then(undefined, fail)
+    } catch (err) {
+      fail(err)
+    }
+    return undefined
+  }
+
   /** End the session: drop its queue, cancel tasks, abort its signal, never render again. */
   close (): void {
     if (this.closed) return
@@ -458,6 +562,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
     this.#life?.abort(new Error('the view was closed'))
     this.#snapshots = undefined
     this.#renders = null
+    this.#channels?.close()
+    this.#inbox = null
     this.out = null
     this.#core.stats.views--
   }
@@ -484,10 +590,21 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
   #rendered (html: string): boolean {
     const before = this.#last.text
     if (html === before) return false
-    // Kept as the JSON it is sent as: a fresh string, where the delta's
-    // slices would keep the whole render alive. A delta always applies to
-    // the render just before it (`v - 1`).
-    this.#change = changeMembers(html, this.#last.next(html, before))
+    const shared = broadcasting && memo !== null && memo.html === html ? memo : null
+    if (shared !== null && shared.before === before) {
+      // Another view of the broadcast made this change from the same HTML: its delta is this one's.
+      this.#last.text = html
+      this.#change = shared.change
+    } else {
+      // Kept as the JSON it is sent as: a fresh string, where the delta's
+      // slices would keep the whole render alive. A delta always applies to
+      // the render just before it (`v - 1`).
+      this.#change = changeMembers(html, this.#last.next(html, before))
+      if (shared !== null && shared.before === null) {
+        shared.before = before
+        shared.change = this.#change
+      }
+    }
     this.version++
     return true
   }
@@ -528,6 +645,34 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
   /** The inner HTML; a promise only when the template embeds views. */
   #renderInner (): string | Promise<string> {
     const context = publicState(this.view)
+    if (broadcasting && this.#embeds === undefined) return this.#renderShared(context)
+    return this.#renderOwn(context)
+  }
+
+  /**
+   * During a broadcast, views of one template whose states are equal render
+   * once: the first renders, the others reuse its HTML (and, when they held
+   * the same HTML before, its delta). The memo lives until the fan-out's
+   * synchronous loop ends.
+   */
+  #renderShared (context: Record<string, unknown>): string | Promise<string> {
+    let state: string
+    try {
+      state = JSON.stringify(context)
+    } catch {
+      return this.#renderOwn(context)
+    }
+    const hit = memo !== null && memo.info === this.#info && memo.state === state ? memo : null
+    if (hit !== null) return hit.html
+    const html = this.#renderOwn(context)
+    if (typeof html !== 'string' || this.#embeds !== undefined) return html
+    if (memo === null) queueMicrotask(() => { memo = null })
+    memo = { info: this.#info, state, html, before: null, change: '' }
+    return html
+  }
+
+  #renderOwn (context: Record<string, unknown>): string | Promise<string> {
+    this.#core.stats.renders++
     context.live = helpers
     const embeds = this.#embeds
     embeds?.begin()
@@ -618,6 +763,11 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
     this.#error('handler_error', `${this.#info.name} could not render: ${errorMessage(err)}`, at)
   }
 }
+
+/** Whether a session is rendering for a message (its job runs in a publish's fan-out). */
+let broadcasting = false
+/** The render shared by the views of one broadcast (Session#renderShared). */
+let memo: { info: ViewInfo, state: string, html: string, before: string | null, change: string } | null = null
 
 /** A handler's second argument; its `signal` is made only when read. */
 class HandlerEvent implements LiveEvent {

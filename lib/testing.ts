@@ -135,7 +135,8 @@ export async function openLive (app: FastifyInstance, url: string, options: { he
 
 /** Counts of live views, tasks and sockets of a registration (they return to zero when sessions end). */
 export function liveStats (app: FastifyInstance): Readonly<LiveStats> {
-  return { ...coreOf(app).stats }
+  const core = coreOf(app)
+  return { ...core.stats, topics: core.engines.pubsub.topics }
 }
 
 function coreOf (app: FastifyInstance): Core {

@@ -31,7 +31,18 @@ export interface ViewRuntime {
   push (): Promise<void>
   startAsync (name: string, fn: (signal: AbortSignal) => unknown): void
   cancelAsync (name: string): boolean
+  subscribe (topic: string): void
+  unsubscribe (topic: string): void
+  publish (topic: string, message: unknown, exceptSelf: boolean): Promise<void>
+  track (topic: string, key: string, meta: Record<string, unknown>): Promise<void>
+  untrack (topic: string): Promise<void>
 }
+
+/** Who is present on a topic: each tracked key with the metas of the views that track it (one per tab). */
+export type PresenceList = Record<string, Array<Record<string, unknown>>>
+
+/** What changed in a presence list: the metas that joined and left, by key. */
+export interface PresenceChange { joins: PresenceList, leaves: PresenceList }
 
 /**
  * Base class of every live view. Public own properties (names not starting
@@ -70,6 +81,39 @@ export abstract class LiveView {
     return this[kRuntime]?.cancelAsync(name) ?? false
   }
 
+  /** Receive the messages of `topic` (`handleInfo`) and its presence changes (`handlePresence`), from when the view is joined until it closes. */
+  subscribe (topic: string): void {
+    this.#runtime('subscribe').subscribe(topic)
+  }
+
+  unsubscribe (topic: string): void {
+    this[kRuntime]?.unsubscribe(topic)
+  }
+
+  /** Deliver `message` (JSON data) to every view subscribed to `topic`, on every process; this view too unless `exceptSelf`. */
+  async publish (topic: string, message: unknown, options: { exceptSelf?: boolean } = {}): Promise<void> {
+    await this.#runtime('publish').publish(topic, message, options.exceptSelf === true)
+  }
+
+  /** Be present on `topic` as `key` with `meta` (JSON data) while this view lives; one key tracked by two tabs has two metas. */
+  async track (topic: string, key: string, meta: Record<string, unknown> = {}): Promise<void> {
+    await this.#runtime('track').track(topic, key, meta)
+  }
+
+  async untrack (topic: string): Promise<void> {
+    await this[kRuntime]?.untrack(topic)
+  }
+
+  #runtime (what: string): ViewRuntime {
+    const runtime = this[kRuntime]
+    if (runtime === undefined) throw new Error(`fastify-live: ${what}() needs a mounted view; call it from mount() or a handler`)
+    return runtime
+  }
+
+  /** Optional: a message of a subscribed topic; the view re-renders after it (messages that arrive while it is busy are all handled, then rendered once). */
+  handleInfo? (topic: string, message: unknown): void | Promise<void>
+  /** Optional: the presence list of a subscribed topic changed (bursts of joins and leaves come batched). */
+  handlePresence? (topic: string, list: PresenceList, change: PresenceChange): void | Promise<void>
   /** Optional: runs after every task (`startAsync` and `@background`), on success and failure. */
   handleAsyncResult? (name: string, result: unknown, error: unknown): void | Promise<void>
   /** Optional: runs when client-state keys of `listensTo` arrive, before the properties are set. */
@@ -86,6 +130,7 @@ export type LiveViewClass = (new () => LiveView) & {
 /** Names a handler may not take: the view's own lifecycle must not be callable from a browser. */
 export const RESERVED_NAMES = new Set([
   'constructor', 'mount', 'push', 'startAsync', 'cancelAsync', 'handleAsyncResult', 'onClientState',
+  'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence',
 ])
 
 /** The template context: the view's public own properties. */

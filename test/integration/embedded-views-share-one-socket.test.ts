@@ -49,7 +49,7 @@ t.test('both views join over one socket, each with its own state and handlers', 
   const app = await setUp(t)
   const page = await openLive(app, '/shop/1')
   t.teardown(() => page.close())
-  t.same(liveStats(app), { views: 2, tasks: 0, sockets: 1 })
+  t.match(liveStats(app), { views: 2, tasks: 0, sockets: 1 })
   const [parent, child] = page.roots
   const childBefore = child!.html
 
@@ -84,12 +84,12 @@ t.test("an embed's handlers keep their @permissionRequired", async (t) => {
 t.test('closing the socket ends every view of the page', async (t) => {
   const app = await setUp(t)
   const { page, socket } = await openPage(app, '/shop/1')
-  t.same(liveStats(app), { views: 2, tasks: 0, sockets: 1 })
+  t.match(liveStats(app), { views: 2, tasks: 0, sockets: 1 })
   const gone = closed(socket)
   page.close()
   await gone
   await until(() => liveStats(app).sockets === 0, 'the server to see the close')
-  t.same(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
+  t.match(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
 })
 
 t.test('a page that rejoins on a new socket mounts each view once more, and leaks none', async (t) => {
@@ -98,7 +98,7 @@ t.test('a page that rejoins on a new socket mounts each view once more, and leak
   const first = await attach(app, res.body)
   first.page.close()
   await until(() => liveStats(app).sockets === 0, 'the first socket to close')
-  t.same(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
+  t.match(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
 
   childMounts = []
   const again = await attach(app, res.body)
@@ -112,7 +112,7 @@ t.test('a page that rejoins on a new socket mounts each view once more, and leak
   t.match(full.html, new RegExp(`<div id="${child.id}" data-live-root></div>`), 'the parent places the joined child')
   again.page.close()
   await until(() => liveStats(app).sockets === 0, 'the second socket to close')
-  t.same(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
+  t.match(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
 })
 
 class ToggleView extends LiveView {

@@ -78,7 +78,7 @@ t.test('a socket that keeps flooding is closed', async (t) => {
   for (let k = 0; k < 12; k++) page.event('increment').catch(() => {})
   t.equal(await code, 1008, 'closed as a policy violation')
   await until(() => liveStats(app).sockets === 0, 'the server to see the close')
-  t.same(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
+  t.match(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
   // The burst's frames may still sit in the view queue when the socket closes; those are dropped with it.
   t.ok(runs <= 3, `no frame beyond the burst ran (${runs} ran)`)
 })
