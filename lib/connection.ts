@@ -40,7 +40,7 @@ export class Connection implements Outbox {
     core.stats.sockets++
     // Attached synchronously, before any await, so no early frame is lost.
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
-    socket.on('close', () => this.#onClose())
+    socket.on('close', (code) => this.#onClose(code))
     socket.on('error', (err) => request.log.debug({ err }, 'fastify-live: socket error'))
   }
 
@@ -91,9 +91,26 @@ export class Connection implements Outbox {
   }
 
   /** Close the socket and end its views now, without waiting for the closing handshake. */
-  close (code = 1001, reason = 'server shutting down'): void {
+  close (code: number, reason: string): void {
     this.#socket.close(code, reason)
-    this.#onClose()
+    this.#onClose(code)
+  }
+
+  /**
+   * The app closes (a restart, a deploy): park every view, then close with
+   * 1012 so the browser reconnects (to any process) and resumes them.
+   */
+  async shutdown (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const views = [...this.#views.values()]
+    this.#views.clear()
+    await Promise.all(views.map(async (session) => {
+      await session.park()
+      session.end()
+    }))
+    this.#socket.close(1012, 'server restarting')
+    this.#released()
   }
 
   // ---- inbound ---------------------------------------------------------------
@@ -155,9 +172,10 @@ export class Connection implements Outbox {
         if (!this.#charge(FRAME_COST.render - 1, frame.ref, frame.id)) return
         queued = session.requestRender(frame.ref, bytes)
         break
+      case 'recover': queued = session.enqueue(session.handleRecover, frame, bytes); break
       case 'leave':
         this.#views.delete(frame.id)
-        session.close()
+        session.end()
         return this.sendText(replyFrame(frame.ref, frame.id, session.version))
     }
     if (!queued) {
@@ -189,6 +207,7 @@ export class Connection implements Outbox {
     const init = { routeKey: claims.r, chain: claims.c, params: claims.a, query: claims.q, props: claims.p, request: this.#request, id: claims.i }
     const handed = await core.handoff.take(frame.id)
     let session: Session | undefined
+    let fresh = false
     if (handed !== undefined && 'live' in handed) {
       session = handed.live
       if (session.info !== info) {
@@ -203,30 +222,44 @@ export class Connection implements Outbox {
       try {
         session = await Session.mount(core, info, init)
         await session.renderRoot()
+        fresh = true
       } catch (err) {
         this.#request.log.error({ err, view: info.name }, 'fastify-live: mount failed on join')
         return this.#refuse('handler_error', `${info.name}.mount() threw: ${(err as Error).message}`, frame.ref, frame.id)
       }
     }
     if (this.#closed || this.#socket.readyState !== 1 || this.#views.has(frame.id)) {
-      session.close()
+      session.end()
       return
     }
     this.#views.set(frame.id, session)
     if (core.opts.recheckPermissions === 'every-event') session.routePermissions = route.permissions
     const joined = session.attach(this, this.#request)
-    this.sendText(replyFrame(frame.ref, frame.id, joined.v, joined.html === undefined ? '' : `,"html":${JSON.stringify(joined.html)}`))
+    // `fresh`: mounted anew here (nothing was handed over or parked): the page may recover its forms (docs/reconnects.md).
+    this.sendText(replyFrame(frame.ref, frame.id, joined.v, (joined.html === undefined ? '' : `,"html":${JSON.stringify(joined.html)}`) + (fresh ? ',"fresh":true' : '')))
   }
 
   #refuse (code: WireErrorCode, detail: string, ref?: number, id?: string): void {
     this.sendText(errorFrame(this.#core.opts.debug, code, detail, { ref, id }))
   }
 
-  #onClose (): void {
+  /**
+   * A socket closed by the browser (a page closed or left: 1000, 1001) or by
+   * the server ends its views; one that dropped without a close frame
+   * (1006: network, sleep, proxy) parks them for a rejoin to resume.
+   */
+  #onClose (code: number): void {
     if (this.#closed) return
     this.#closed = true
-    for (const session of this.#views.values()) session.close()
+    for (const session of this.#views.values()) {
+      if (code === 1006) void session.park()
+      else session.end()
+    }
     this.#views.clear()
+    this.#released()
+  }
+
+  #released (): void {
     this.#stale = null
     if (this.#stallTimer !== null) clearTimeout(this.#stallTimer)
     this.#core.stats.sockets--

@@ -20,7 +20,8 @@ export interface EmbedHost {
   joined (id: string): EmbedHost | undefined
   /** Whether the view is joined to a socket (an embed not joined is its parent's to close). */
   readonly attached: boolean
-  close (): void
+  /** End it: nobody will join it now. */
+  end (): void
 }
 
 interface Call { name: string, props: Record<string, unknown> }
@@ -81,7 +82,7 @@ export class Embeds<S extends EmbedHost> {
       }
       children.push({ name, session: child })
     }
-    for (const old of this.#children?.slice(children.length) ?? []) if (!old.session.attached) old.session.close()
+    for (const old of this.#children?.slice(children.length) ?? []) if (!old.session.attached) old.session.end()
     this.#children = children
     return html.replace(/<!--live-embed:(\d+)-->/g, (_, k) => parts[Number(k)]!)
   }

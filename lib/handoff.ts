@@ -12,21 +12,30 @@ export interface HandoffStore {
   close (): Promise<void>
 }
 
-/** The in-process store: bounded in entries (the oldest go first) and in time. */
+/** The in-process store: bounded in entries and bytes (the oldest go first), and in time. */
 export class MemoryHandoffStore implements HandoffStore {
   readonly #entries = new Map<string, { entry: string, timer: NodeJS.Timeout }>()
   readonly #maxEntries: number
+  readonly #maxChars: number
+  #chars = 0
 
-  constructor (maxEntries: number) {
+  /** `maxChars`: the entries' total length (a character of JSON is one byte or two). */
+  constructor (maxEntries: number, maxChars = Infinity) {
     this.#maxEntries = maxEntries
+    this.#maxChars = maxChars
   }
 
   get size (): number { return this.#entries.size }
+  /** The entries' total length. */
+  get chars (): number { return this.#chars }
 
   async put (id: string, entry: string, ttl: number): Promise<void> {
     this.#drop(id)
-    if (this.#entries.size >= this.#maxEntries) this.#drop(this.#entries.keys().next().value!)
-    const timer = setTimeout(() => this.#entries.delete(id), ttl)
+    while (this.#entries.size > 0 && (this.#entries.size >= this.#maxEntries || this.#chars + entry.length > this.#maxChars)) {
+      this.#drop(this.#entries.keys().next().value!)
+    }
+    this.#chars += entry.length
+    const timer = setTimeout(() => this.#drop(id), ttl)
     timer.unref()
     this.#entries.set(id, { entry, timer })
   }
@@ -44,6 +53,7 @@ export class MemoryHandoffStore implements HandoffStore {
     if (held === undefined) return undefined
     clearTimeout(held.timer)
     this.#entries.delete(id)
+    this.#chars -= held.entry.length
     return held.entry
   }
 }
@@ -55,7 +65,10 @@ export interface Handable {
   readonly log: { warn (obj: object, msg: string): void }
   /** The entry to store; `undefined` when its state is not portable. */
   serialize (): string | undefined
+  /** Release it: it lives on elsewhere. */
   close (): void
+  /** End it for good (nobody joined it): its `unmount()` runs. */
+  end (): void
 }
 
 /** An entry whose state could not be serialized: only this process's live instance can be joined. */
@@ -86,9 +99,9 @@ export class Handoff<S extends Handable> {
 
   /** Hand `session` to its join. Never rejects: a store that fails is logged, and the join mounts again. */
   keep (session: S): Promise<void> {
-    this.#dropLocal(session.id, true)
-    if (this.#local.size >= this.#maxLocal) this.#dropLocal(this.#local.keys().next().value!, true)
-    const timer = setTimeout(() => this.#dropLocal(session.id, true), this.#ttl)
+    this.#dropLocal(session.id, 'end')
+    if (this.#local.size >= this.#maxLocal) this.#dropLocal(this.#local.keys().next().value!, 'end')
+    const timer = setTimeout(() => this.#dropLocal(session.id, 'end'), this.#ttl)
     timer.unref()
     this.#local.set(session.id, { session, timer })
     const put = this.#store.put(session.id, session.serialize() ?? LOCAL_ONLY, this.#ttl)
@@ -106,27 +119,36 @@ export class Handoff<S extends Handable> {
   async take (id: string): Promise<{ live: S } | { entry: string } | undefined> {
     await this.#puts.get(id)
     const entry = await this.#store.take(id)
-    const live = this.#dropLocal(id, entry === undefined)
+    // No entry: another process took it (the view lives on there) or it expired.
+    const live = this.#dropLocal(id, entry === undefined ? 'release' : 'keep')
     if (entry === undefined) return undefined
     if (live !== undefined && !live.closed) return { live }
     return entry === LOCAL_ONLY ? undefined : { entry }
   }
 
+  /** Keep a parked view's entry (its live instance has ended) for `ttl` ms: a rejoin on any process resumes it. */
+  async park (id: string, entry: string, ttl: number, log: Handable['log']): Promise<void> {
+    try {
+      await this.#store.put(id, entry, ttl)
+    } catch (err) {
+      log.warn({ err }, `fastify-live: the view ${id} could not be parked; a rejoin will mount it again`)
+    }
+  }
+
   async close (): Promise<void> {
-    for (const id of [...this.#local.keys()]) this.#dropLocal(id, true)
+    for (const id of [...this.#local.keys()]) this.#dropLocal(id, 'end')
     await this.#store.close()
   }
 
-  /** Forget the live instance of `id`; `close`: end it too (nobody will join it). */
-  #dropLocal (id: string, close: boolean): S | undefined {
+  /** Forget the live instance of `id`: hand it back (`keep`), release it (it lives on elsewhere), or `end` it (nobody joined it). */
+  #dropLocal (id: string, how: 'keep' | 'release' | 'end'): S | undefined {
     const held = this.#local.get(id)
     if (held === undefined) return undefined
     clearTimeout(held.timer)
     this.#local.delete(id)
-    if (close) {
-      held.session.close()
-      return undefined
-    }
-    return held.session
+    if (how === 'keep') return held.session
+    if (how === 'end') held.session.end()
+    else held.session.close()
+    return undefined
   }
 }

@@ -56,6 +56,10 @@ export interface LiveOptions {
    * never closed by the plugin). @default none: everything stays in the process
    */
   redis?: string | RedisClient
+  /** How long a dropped socket's views stay parked for a rejoin to resume them, in ms. @default 60_000 */
+  reconnectTtl?: number
+  /** Largest parked view (its state and render as JSON), in bytes; a larger one is not parked. @default 65_536 */
+  maxParkedBytes?: number
 }
 
 /** An ioredis client (only what the option check needs to recognise one). */
@@ -85,12 +89,14 @@ export interface ResolvedOptions {
   recheckPermissions: 'join' | 'every-event'
   sourceMaps: boolean
   redis: string | RedisClient | null
+  reconnectTtl: number
+  maxParkedBytes: number
 }
 
 const KEYS = new Set([
   'templates', 'secret', 'permissions', 'onForbidden', 'layout', 'prefix', 'debug', 'tokenMaxAge',
   'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'rateLimit', 'allowedOrigins',
-  'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps', 'redis',
+  'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps', 'redis', 'reconnectTtl', 'maxParkedBytes',
 ])
 
 export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): ResolvedOptions {
@@ -162,6 +168,8 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
     recheckPermissions: recheck,
     sourceMaps: opts.sourceMaps ?? false,
     redis,
+    reconnectTtl: positive('reconnectTtl', opts.reconnectTtl, 60_000),
+    maxParkedBytes: positive('maxParkedBytes', opts.maxParkedBytes, 65_536, true),
   }
 }
 

@@ -50,6 +50,8 @@ declare module 'fastify' {
 
 /** Views rendered over HTTP that may wait for their join at once, per process; the oldest go first. */
 const MAX_HANDED = 10_000
+/** Their serialized states and renders together (parked views too), in characters. */
+const MAX_HANDED_CHARS = 64 * 1024 * 1024
 
 const ROUTE_KEYS = new Set(['permissions', 'template', 'layout'])
 
@@ -62,7 +64,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   // end the views and tasks before close() resolves.
   app.addHook('preClose', async () => {
     closing = true
-    for (const connection of connections) connection.close()
+    await Promise.all([...connections].map((connection) => connection.shutdown()))
   })
   // ws buffers a whole frame (up to 100 MiB by default) before we see it:
   // frames up to 16× maxMessageBytes are read and refused as too_large; larger
@@ -81,7 +83,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     renderer,
     catalog: new ViewCatalog(renderer, opts.debug),
     signer: new TokenSigner(opts.secret, opts.tokenMaxAge),
-    handoff: new Handoff<Session>(new MemoryHandoffStore(MAX_HANDED), opts.handoffTtl, MAX_HANDED),
+    handoff: new Handoff<Session>(new MemoryHandoffStore(MAX_HANDED, MAX_HANDED_CHARS), opts.handoffTtl, MAX_HANDED),
     routes: new Map(),
     stats: { views: 0, tasks: 0, sockets: 0, topics: 0, renders: 0 },
     engines,
@@ -182,7 +184,7 @@ async function handOff (core: Core, session: Session): Promise<void> {
 
 function closeTree (session: Session): void {
   for (const child of session.children) closeTree(child)
-  session.close()
+  session.end()
 }
 
 export default fp(fastifyLive, { fastify: '5.x', name: 'fastify-live' })

@@ -10,7 +10,9 @@ export interface EventFrame { t: 'event', ref: number, id: string, h: string, p:
 export interface StateFrame { t: 'state', ref: number, id: string, values: Record<string, unknown> }
 export interface RenderFrame { t: 'render', ref: number, id: string }
 export interface LeaveFrame { t: 'leave', ref: number, id: string }
-export type InboundFrame = JoinFrame | EventFrame | StateFrame | RenderFrame | LeaveFrame
+/** Form recovery: the fields of the page's forms, each for its `live-change` handler, after a view was mounted anew. */
+export interface RecoverFrame { t: 'recover', ref: number, id: string, forms: Array<{ h: string, p: Record<string, unknown> }> }
+export type InboundFrame = JoinFrame | EventFrame | StateFrame | RenderFrame | LeaveFrame | RecoverFrame
 
 const ref = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }
 const id = { type: 'string', pattern: '^lv-[A-Za-z0-9_-]{10}$' }
@@ -24,7 +26,7 @@ const frame = (t: string, props: Record<string, unknown> = {}, required: string[
 
 const schema = {
   type: 'object',
-  properties: { t: { enum: ['join', 'event', 'state', 'render', 'leave'] } },
+  properties: { t: { enum: ['join', 'event', 'state', 'render', 'leave', 'recover'] } },
   required: ['t'],
   discriminator: { propertyName: 't' },
   oneOf: [
@@ -39,6 +41,18 @@ const schema = {
     frame('state', { values: { type: 'object', maxProperties: 64 } }, ['values']),
     frame('render'),
     frame('leave'),
+    frame('recover', {
+      forms: {
+        type: 'array',
+        maxItems: 16,
+        items: {
+          type: 'object',
+          properties: { h: { type: 'string', pattern: '^[A-Za-z_$][\\w$]{0,99}$' }, p: { type: 'object', maxProperties: 256 } },
+          required: ['h', 'p'],
+          additionalProperties: false,
+        },
+      },
+    }, ['forms']),
   ],
 }
 

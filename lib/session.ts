@@ -8,7 +8,7 @@ import { JobQueue, type Job } from './job-queue.js'
 import { jsonDataProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
 import { missingPermissions } from './permissions.js'
-import { changeMembers, errorFrame, patchFrame, replyFrame, type EventFrame, type StateFrame } from './protocol.js'
+import { changeMembers, errorFrame, patchFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
 import { Snapshots } from './snapshots.js'
 import { kRuntime } from './symbols.js'
@@ -52,6 +52,8 @@ interface Handed {
   v: number
   /** Subscriptions and tracks made before the join. */
   c?: ChannelState
+  /** Parked (its socket dropped): the browser may hold an older render, and these tasks were running. */
+  p?: { tasks: string[] }
 }
 
 /** A message or a presence change waiting for its view (`handleInfo`, `handlePresence`). */
@@ -151,8 +153,15 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     Object.assign(session.view, handed.s)
     session.#last.text = handed.h
     session.version = handed.v
-    session.fromHttp = true
+    // A page rendered over HTTP holds exactly that render; a parked view's page may have missed patches before the drop.
+    session.fromHttp = handed.p === undefined
     if (handed.c !== undefined) session.#channelsOf().restore(handed.c)
+    session.resumed = handed.p !== undefined
+    // Tasks do not travel: each learns it was cut short, once the view is joined again.
+    for (const name of handed.p?.tasks ?? []) {
+      const error = new DOMException(`the task "${name}" was cut short when the view was parked`, 'AbortError')
+      session.enqueue(session.#taskDone, { name, result: undefined, error })
+    }
     return session
   }
 
@@ -160,7 +169,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
    * The view as the handoff store keeps it; `undefined`, with a warning, when
    * its public state is not JSON data (the join then mounts it again).
    */
-  serialize (): string | undefined {
+  serialize (parked = false): string | undefined {
     const state = portableState(publicState(this.view))
     const problem = jsonDataProblem(state, 'state')
     if (problem !== undefined) {
@@ -170,7 +179,46 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     const handed: Handed = { s: state, h: this.html, v: this.version }
     const channels = this.#channels?.state()
     if (channels !== undefined) handed.c = channels
+    if (parked) handed.p = { tasks: this.#tasks?.names() ?? [] }
     return JSON.stringify(handed)
+  }
+
+  /**
+   * The socket dropped (or the app closes): keep the view's state for
+   * `reconnectTtl` so a rejoin resumes it, here or on another process. Too
+   * large or not JSON: it is not parked, and ends.
+   */
+  async park (): Promise<void> {
+    if (this.closed) return
+    const entry = this.serialize(true)
+    this.close()
+    const max = this.#core.opts.maxParkedBytes
+    if (entry !== undefined && Buffer.byteLength(entry) > max) {
+      this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} was not parked: its state and render take ${Buffer.byteLength(entry)} bytes, more than maxParkedBytes (${max}); a rejoin mounts it again`)
+    } else if (entry !== undefined) {
+      await this.#core.handoff.park(this.id, entry, this.#core.opts.reconnectTtl, this.log)
+    }
+  }
+
+  #ended = false
+
+  /** `true` when this view was resumed from a park: its join answers with the full render, and it did not mount. */
+  resumed = false
+
+  /** End the view for good: close it and run its `unmount()` once. */
+  end (): void {
+    if (this.#ended) return
+    this.#ended = true
+    this.close()
+    const unmount = this.view.unmount
+    if (unmount === undefined) return
+    const fail = (err: unknown): void => this.log.error({ err, view: this.#info.name }, 'fastify-live: unmount() threw')
+    try {
+      const result = unmount.call(this.view)
+      if (isThenable(result)) Promise.resolve(result).then(undefined, fail)
+    } catch (err) {
+      fail(err)
+    }
   }
 
   /** The root element with its token and inner HTML (for the page, or a new embed). */
@@ -346,6 +394,43 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     if (changed) this.#sendPatch()
     this.log.error({ err: failure, view: this.#info.name }, 'fastify-live: onClientState threw')
     this.#error('handler_error', `${this.#info.name}.onClientState() threw: ${errorMessage(failure)}`, { ref: frame.ref })
+  }
+
+  /**
+   * Form recovery: the view was mounted anew after a reconnect, and the page
+   * sends what its forms hold, each to its `live-change` handler
+   * (`event.recovering`). All of them run, then one render answers with the
+   * full HTML; a handler that fails is reported once, never refused, so the
+   * page cannot loop on it.
+   */
+  async handleRecover (frame: RecoverFrame): Promise<void> {
+    if (this.closed) return
+    let failure: { handler: string, detail: string, err?: unknown } | undefined
+    for (const { h, p } of frame.forms) {
+      const entry = this.#info.table.handlers.get(h)
+      if (entry === undefined || (entry.validate !== null && !entry.validate(p))) {
+        failure ??= { handler: h, detail: `${this.#info.name} cannot recover a form with "${h}": ${entry === undefined ? 'there is no such event handler' : 'its fields failed the handler\'s params'}` }
+        continue
+      }
+      try {
+        const event = new HandlerEvent(h, 'change', this.request, this)
+        event.recovering = true
+        await entry.fn.call(this.view, p, event)
+      } catch (err) {
+        failure ??= { handler: h, detail: `${this.#info.name}.${h}() threw while recovering a form: ${errorMessage(err)}`, err }
+      }
+    }
+    try {
+      await this.#render()
+    } catch (err) {
+      return this.#renderFailed(err, { ref: frame.ref })
+    }
+    this.#change = ''
+    this.#sendText(replyFrame(frame.ref, this.id, this.version, `,"html":${JSON.stringify(this.html)}`))
+    if (failure !== undefined) {
+      if (failure.err !== undefined) this.log.error({ err: failure.err, view: this.#info.name, handler: failure.handler }, 'fastify-live: form recovery threw')
+      this.#error('handler_error', failure.detail, { handler: failure.handler })
+    }
   }
 
   /**
@@ -771,6 +856,7 @@ let memo: { info: ViewInfo, state: string, html: string, before: string | null, 
 
 /** A handler's second argument; its `signal` is made only when read. */
 class HandlerEvent implements LiveEvent {
+  recovering = false
   readonly #session: Session
   constructor (readonly handler: string, readonly type: string, readonly request: FastifyRequest, session: Session) {
     this.#session = session

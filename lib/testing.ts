@@ -113,9 +113,15 @@ export class LivePage {
     })
   }
 
+  /**
+   * Close the socket at once, as a dropped connection does (no closing
+   * handshake): its views are parked for `reconnectTtl`, then end. To end a
+   * view now, as a page that is left does, send `{ t: 'leave', id }` first.
+   */
   close (): void {
     this.#socket.terminate()
   }
+
 }
 
 /** Render `url` over HTTP, open the page's socket and join its views. */

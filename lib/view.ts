@@ -24,6 +24,8 @@ export interface LiveEvent {
   request: FastifyRequest
   /** Aborts when a `@background` task is cancelled or replaced, or the view closes. */
   signal: AbortSignal
+  /** `true` when the browser sends a form's fields again after the view was mounted anew (form recovery, docs/reconnects.md). */
+  recovering: boolean
 }
 
 /** The part of a view's runtime that the view itself calls (lib/session.ts implements it). */
@@ -63,6 +65,13 @@ export abstract class LiveView {
 
   /** Runs before the first render; may be async. */
   mount (_ctx: MountContext): void | Promise<void> {}
+
+  /**
+   * Optional: runs once when the view ends (its page leaves, its socket
+   * closes and it is not parked, or the app closes). Release what `mount`
+   * acquired here. May be async; an error is logged.
+   */
+  unmount? (): void | Promise<void>
 
   /** Re-render now and patch the browser (from a task, a timer, ...). A no-op before the view is connected. */
   async push (): Promise<void> {
@@ -130,7 +139,7 @@ export type LiveViewClass = (new () => LiveView) & {
 /** Names a handler may not take: the view's own lifecycle must not be callable from a browser. */
 export const RESERVED_NAMES = new Set([
   'constructor', 'mount', 'push', 'startAsync', 'cancelAsync', 'handleAsyncResult', 'onClientState',
-  'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence',
+  'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence', 'unmount',
 ])
 
 /** The template context: the view's public own properties. */

@@ -161,7 +161,8 @@ t.test('a mount that throws on join is answered with handler_error', async (t) =
   const app = await buildApp(t, [['/broken', BrokenMount]])
   BrokenMount.fail = false
   const res = await app.inject('/broken')
-  await attach(app, res.body).then(({ page }) => page.close())
+  // Left, not dropped: a dropped view would be parked, and the rejoin would resume it instead of mounting.
+  await attach(app, res.body).then(async ({ page }) => { await page.send({ t: 'leave', id: page.roots[0]!.id }); page.close() })
   BrokenMount.fail = true
   t.teardown(() => { BrokenMount.fail = false })
   const { page, joins } = await attach(app, res.body)

@@ -31,7 +31,7 @@ t.test('app.close() closes live sockets and ends every view and task', async (t)
 
   const code = closed(socket)
   await app.close()
-  t.equal(await code, 1001, 'the browser sees the server going away')
+  t.equal(await code, 1012, 'the browser sees the server restarting, and will reconnect')
   t.equal(signals[0]!.aborted, true, 'the running task was cancelled')
   t.match(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
 })

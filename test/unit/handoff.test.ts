@@ -15,8 +15,10 @@ class FakeView implements Handable {
   log = { warn: (_: object, msg: string) => { this.warnings.push(msg) } }
   /** `null`: state that JSON cannot carry. */
   constructor (readonly id: string, readonly state: string | null = `{"s":"${id}"}`) {}
+  ended = false
   serialize () { return this.state ?? undefined }
   close () { this.closed = true }
+  end () { this.ended = true; this.closed = true }
 }
 
 t.test('the memory store gives an entry once', async (t) => {
@@ -66,7 +68,8 @@ t.test('a view taken where its live instance is not gets its serialized entry', 
   await rendering.keep(view)
   t.same(await joining.take('v1'), { entry: '{"s":"v1"}' }, 'another process adopts the state')
   t.equal(await rendering.take('v1'), undefined, 'and the rendering process cannot take it again')
-  t.ok(view.closed, 'its live instance was ended')
+  t.ok(view.closed, 'its live instance was released')
+  t.notOk(view.ended, 'without unmount: the view lives on elsewhere')
 })
 
 t.test('a view whose state cannot be serialized can only be joined where it was rendered', async (t) => {
@@ -86,7 +89,7 @@ t.test('a view that is never joined expires and is ended', async (t) => {
   const view = new FakeView('v1')
   await handoff.keep(view)
   await tick(30)
-  t.ok(view.closed)
+  t.ok(view.ended, 'its unmount runs: nobody will join it')
   t.equal(handoff.size, 0)
   t.equal(await handoff.take('v1'), undefined)
 })
@@ -97,7 +100,7 @@ t.test('live instances are bounded: the oldest is ended first', async (t) => {
   const views = ['a', 'b', 'c'].map((id) => new FakeView(id))
   for (const view of views) await handoff.keep(view)
   t.equal(handoff.size, 2)
-  t.same(views.map((v) => v.closed), [true, false, false])
+  t.same(views.map((v) => v.ended), [true, false, false])
 })
 
 t.test('a store that fails is logged, and the join mounts again', async (t) => {
