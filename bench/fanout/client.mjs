@@ -63,6 +63,8 @@ const kinds = {
       join: JSON.stringify(['1', '1', topic, 'phx_join', { url, params: { _csrf_token: csrf, _mounts: 0 }, session, static: '' }]),
       joined: (s) => s.startsWith('["1","1",') && s.includes('"status":"ok"'),
       push: (s) => s.startsWith('[null,null,') && s.includes('"diff"'),
+      // LiveViewJS shuts a view down after 60 s without one (Phoenix's client sends one every 30 s).
+      heartbeat: '[null,"hb","phoenix","heartbeat",{}]',
     }
   },
 }
@@ -71,6 +73,7 @@ let received = 0
 let round = 0
 let unexpected = 0
 const sockets = []
+const heartbeats = []
 
 function onPush () {
   received++
@@ -98,11 +101,13 @@ function open (index) {
       const s = data.toString('latin1', 0, Math.min(data.length, 200))
       if (joined) {
         if (k.push(s)) onPush()
-        else unexpected++
+        else if (!s.startsWith('[null,"hb",')) unexpected++
         return
       }
       if (!k.joined(s)) return reject(new Error(`session ${index}: unexpected join answer ${s}`))
       joined = true
+      // Each socket on its own 25 s beat, so they spread over time instead of arriving in one burst.
+      if (k.heartbeat) heartbeats.push(setInterval(() => ws.send(k.heartbeat), 25000).unref())
       clearTimeout(timer)
       resolve(ws)
     })
@@ -113,6 +118,7 @@ let closing = false
 process.on('message', async (msg) => {
   if (msg?.cmd === 'stop') {
     closing = true
+    for (const timer of heartbeats) clearInterval(timer)
     for (const ws of sockets) ws.terminate()
     process.send({ type: 'stopped', unexpected })
     process.disconnect()
