@@ -28,6 +28,7 @@
 //   BENCH_PAIR_C=100       after the table, the first peer against each other
 //                          peer at this C, interleaved (bench/pair.mjs): CPU
 //                          per event and events/s ratios (0 = skip; quick: 0)
+//   BENCH_FANOUT=0         skip the short fan-out run after the table
 //   BENCH_OUT=path         JSON output (default bench/results/latest.json)
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -368,6 +369,17 @@ if (PAIR_C > 0 && !notWired.has(PEERS[0])) {
     }
   }
   if (rows.length > 0) table += `\nInterleaved, ${PEERS[0]} with each peer in alternating half-second slices (bench/pair.mjs):\n\n${rows.join('\n')}\n`
+}
+
+// A short fan-out run (bench/fanout.mjs, FANOUT_QUICK: 1,000 subscribers of
+// the counter, 200 of the table); `npm run bench:fanout` is the full one.
+if (env.BENCH_FANOUT !== '0') {
+  console.error('bench: fan-out, short run (bench/fanout.mjs, FANOUT_QUICK=1)')
+  const fanout = new Proc('fanout', 1, [path.join(BENCH_DIR, 'fanout.mjs')], { FANOUT_QUICK: '1', FANOUT_OUT: path.join(path.dirname(OUT), 'fanout-quick.json') })
+  const { code } = await fanout.exited
+  const lines = (await fanout.lines()).filter((l) => l.startsWith('|') || l.startsWith('- '))
+  if (code === 0 && lines.length > 2) table += `\nBroadcast (fan-out), short run: one publish to N subscribed sessions (bench/fanout.mjs; \`npm run bench:fanout\` for 10,000):\n\n${lines.join('\n')}\n`
+  else console.error(`bench: the fan-out run failed (${code})`)
 }
 
 process.stdout.write('\n' + table)

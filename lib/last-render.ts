@@ -29,6 +29,18 @@ export class LastRender {
   }
 
   /**
+   * Replace the render with one that many views hold alike (a broadcast's
+   * shared render, Session#rendered): kept as the string itself, one copy
+   * for all of them rather than one buffer each, and read back without a
+   * decode. A later render of this view's own goes back to a buffer.
+   */
+  share (html: string): void {
+    this.#differ.reset()
+    this.#text = flatten(html)
+    this.#bytes = null
+  }
+
+  /**
    * Replace the render and return what changed: the delta from the one
    * before, or `null` when only the full HTML will do.
    */

@@ -10,6 +10,7 @@ import { LastRender } from './last-render.js'
 import { missingPermissions } from './permissions.js'
 import { changeMembers, errorFrame, patchFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
+import { copyData, sameData, NOT_DATA } from './same-data.js'
 import { Snapshots } from './snapshots.js'
 import { kRuntime } from './symbols.js'
 import { Tasks } from './tasks.js'
@@ -677,8 +678,9 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     if (html === before) return false
     const shared = broadcasting && memo !== null && memo.html === html ? memo : null
     if (shared !== null && shared.before === before) {
-      // Another view of the broadcast made this change from the same HTML: its delta is this one's.
-      this.#last.text = html
+      // Another view of the broadcast made this change from the same HTML:
+      // its delta is this one's, and its HTML is held once for all of them.
+      this.#last.share(html)
       this.#change = shared.change
     } else {
       // Kept as the JSON it is sent as: a fresh string, where the delta's
@@ -741,14 +743,10 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
    * synchronous loop ends.
    */
   #renderShared (context: Record<string, unknown>): string | Promise<string> {
-    let state: string
-    try {
-      state = JSON.stringify(context)
-    } catch {
-      return this.#renderOwn(context)
-    }
-    const hit = memo !== null && memo.info === this.#info && memo.state === state ? memo : null
-    if (hit !== null) return hit.html
+    if (memo !== null && memo.info === this.#info && sameData(context, memo.state)) return memo.html
+    // A copy, taken before rendering: what the HTML was rendered from, even if shared objects change later in the fan-out.
+    const state = copyData(context)
+    if (state === NOT_DATA) return this.#renderOwn(context)
     const html = this.#renderOwn(context)
     if (typeof html !== 'string' || this.#embeds !== undefined) return html
     if (memo === null) queueMicrotask(() => { memo = null })
@@ -852,7 +850,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
 /** Whether a session is rendering for a message (its job runs in a publish's fan-out). */
 let broadcasting = false
 /** The render shared by the views of one broadcast (Session#renderShared). */
-let memo: { info: ViewInfo, state: string, html: string, before: string | null, change: string } | null = null
+let memo: { info: ViewInfo, state: unknown, html: string, before: string | null, change: string } | null = null
 
 /** A handler's second argument; its `signal` is made only when read. */
 class HandlerEvent implements LiveEvent {

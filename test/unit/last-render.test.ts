@@ -44,3 +44,14 @@ t.test('renders that grow and shrink around the buffer\'s room read back exactly
   last.text = table(150)
   t.equal(last.text, table(150), 'after all of them')
 })
+
+t.test('a render shared by many views reads back as the very string, and the next delta is computed from it', async (t) => {
+  const last = new LastRender()
+  last.text = table(300)
+  const shared = table(300, 'Shared')
+  last.share(shared)
+  t.equal(last.text, shared, 'no copy: the string itself')
+  const next = table(300, 'Shared').replace('Shared 7<', 'Changed 7<')
+  t.ok(last.next(next), 'a delta from the shared render')
+  t.equal(last.text, next, 'and back to its own render')
+})
