@@ -54,4 +54,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const app = await buildDemo({ redis: process.env.REDIS_URL })
   const port = Number(process.env.PORT ?? 3000)
   await app.listen({ host: '127.0.0.1', port })
+  // Close on Ctrl-C or a deploy's SIGTERM: pages are told the server is going
+  // away, and with Redis this process's presence entries leave at once.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { void app.close().then(() => process.exit(0)) })
 }
