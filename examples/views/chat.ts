@@ -35,7 +35,7 @@ export class ChatView extends LiveView {
   #nextId = 1
 
   override async mount ({ params, query, request }: MountContext) {
-    const room = params.room ?? ''
+    const room = params.room!
     if (!ROOM.test(room)) throw Object.assign(new Error(`no room "${room.slice(0, 40)}": use lower-case letters, digits and dashes`), { statusCode: 404 })
     this.room = room
     this.title = `#${room}`
