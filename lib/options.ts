@@ -6,31 +6,31 @@ import { FST_LIVE_OPTIONS, FST_LIVE_SECRET_REQUIRED } from './errors.js'
 /** The plugin's options (all optional). */
 export interface LiveOptions {
   /** Directory, or directories, of the app's Nunjucks templates (relative to the working directory). @default 'templates' */
-  templates?: string | string[]
+  templates?: string | string[] | undefined
   /** Signs mount tokens. Required in production; a random one (with a warning) elsewhere. */
-  secret?: string
+  secret?: string | undefined
   /** The permission strings granted to a request (HTTP request or WebSocket upgrade request). @default () => [] */
-  permissions?: (request: FastifyRequest) => Iterable<string> | Promise<Iterable<string>>
+  permissions?: ((request: FastifyRequest) => Iterable<string> | Promise<Iterable<string>>) | undefined
   /** Answers a GET whose route permissions are missing (e.g. a redirect to a login page). @default a 403 page */
-  onForbidden?: (request: FastifyRequest, reply: FastifyReply) => unknown
+  onForbidden?: ((request: FastifyRequest, reply: FastifyReply) => unknown) | undefined
   /** The default layout template; `false` renders views without a layout. @default 'live/layout.njk' */
-  layout?: string | false
+  layout?: string | false | undefined
   /** URL prefix of the bundle and the socket. @default '/_live' */
-  prefix?: string
+  prefix?: string | undefined
   /** The debug panel and detailed error messages. @default NODE_ENV !== 'production' */
-  debug?: boolean
+  debug?: boolean | undefined
   /** How long a mount token lets a page (re)join, in ms. @default 86_400_000 (24 h) */
-  tokenMaxAge?: number
+  tokenMaxAge?: number | undefined
   /** How long a view rendered over HTTP waits for its join, in ms. @default 10_000 */
-  handoffTtl?: number
+  handoffTtl?: number | undefined
   /** Largest accepted frame, in bytes. @default 65_536 */
-  maxMessageBytes?: number
+  maxMessageBytes?: number | undefined
   /** Most views one socket may join. @default 100 */
-  maxViewsPerSocket?: number
+  maxViewsPerSocket?: number | undefined
   /** Token bucket per socket: `burst` frames at once, refilled at `perSecond`. @default { burst: 200, perSecond: 100 } */
-  rateLimit?: { burst?: number, perSecond?: number }
+  rateLimit?: { burst?: number | undefined, perSecond?: number | undefined } | undefined
   /** Origins allowed to open the socket; the page's own origin is always allowed. @default [] */
-  allowedOrigins?: string[]
+  allowedOrigins?: string[] | undefined
 }
 
 /** Options normalised once, complete; hooks default to no-ops so hot code needs no checks. */
