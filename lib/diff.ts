@@ -7,6 +7,13 @@
 // element. When no such element exists (the change touches the root's own
 // children), the full HTML is sent instead.
 //
+// The search reads the HTML as text: ` id="`, `<` and `>`, tag names. That
+// is exact for what templates usually render, but not inside comments,
+// <script>/<style>/<textarea> text, or attribute values holding `<`, `>` or
+// quotes, where a browser sees text that looks like tags. A render holding
+// any of those (one regular expression tells) is searched by a small
+// tokenizer instead, which reads it as a browser does.
+//
 // Whether the id is unique is the browser's to check, not the server's: it
 // holds the document, where a repeated id is one hash lookup to see (and
 // then it asks for the full HTML), while on the server it is a scan of the
@@ -32,9 +39,17 @@ export class Differ {
   /** The last change's text (between a `>` and a `<`) and its innermost element with an id, as positions in the last render. */
   #run: { from: number, to: number, open: number, close: number, id: string } | null = null
 
+  /**
+   * Whether the last render is plain (nothing in it matches TRICKY), or
+   * `null` when not known. Knowing it spares a scan of every render: a plain
+   * render stays plain when the element a delta sends is plain.
+   */
+  #plain: boolean | null = null
+
   /** Forget the last change: the next render is compared with one this differ did not see. */
   reset (): void {
     this.#run = null
+    this.#plain = null
   }
 
   delta (before: string, after: string): Delta | null {
@@ -49,11 +64,20 @@ export class Differ {
       const grown = after.length - before.length
       run.to += grown
       run.close += grown
+      // text that TRICKY would read as an attribute's start: no longer known plain
+      if (QUOTE.test(after.slice(start, end))) this.#plain = null
       return [run.id, after.slice(run.open, run.close)]
     }
     this.#run = null
+    const plain = this.#plain ?? !TRICKY.test(before)
+    this.#plain = null
+    if (!plain) return tokenized(before, after, start, end)
     const found = enclosing(before, after, start, end)
     if (found === null) return null
+    // A plain render with a plain element in place of the old one is plain:
+    // what lies around the element is the same text as before.
+    if (TRICKY.test(after.slice(found.open, found.close))) return tokenized(before, after, start, end)
+    this.#plain = true
     const to = after.indexOf('<', end) // there is one: the element's end tag
     if (to >= 0 && inText(after, start) && !hasMarkup(after, start, end)) {
       this.#run = { from: after.lastIndexOf('>', start - 1) + 1, to, ...found }
@@ -61,6 +85,14 @@ export class Differ {
     return [found.id, after.slice(found.open, found.close)]
   }
 }
+
+/** The delta of a render that is not plain, found by the tokenizer. */
+function tokenized (before: string, after: string, start: number, end: number): Delta | null {
+  const found = enclosingParsed(before, after, start, end)
+  return found === null ? null : [found.id, after.slice(found.open, found.close)]
+}
+
+const QUOTE = /['"=]/
 
 /**
  * The smallest element with an id that encloses the window [start, end) of
@@ -184,10 +216,171 @@ function elementEnd (html: string, open: number, name: string): number {
 }
 
 /**
+ * What makes reading HTML as plain text wrong: a comment (or `<!`, `<?`), an
+ * element whose content is raw text, a single-quoted attribute value, or a
+ * double-quoted one holding `<` or `>`.
+ */
+const TRICKY = /<[!?]|<\/?(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)(?=[\s/>])|=\s*(?:'|"[^"<>]*[<>])/i
+
+/** Elements whose content is text up to their end tag (the HTML standard's raw text and escapable raw text). */
+const RAW = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript'])
+
+/** An element with an id, as a browser parses it: its start, the end of its id's value, and the index just past it (-1: not closed by its own end tag). */
+interface Parsed { name: string, id: string, open: number, idEnd: number, close: number }
+
+/**
+ * The elements with an id of a render, in document order, read as the HTML
+ * tokenizer reads them: comments and raw text skipped, quoted attribute
+ * values read whole. Nesting is by end tags; an element closed by another's
+ * end tag (`<div><span></div>`) is marked not closed, so no delta uses it.
+ */
+function parseIds (html: string): Parsed[] {
+  const found: Parsed[] = []
+  const open: { name: string, entry: Parsed | null }[] = []
+  let pos = 0
+  while (pos < html.length) {
+    const lt = html.indexOf('<', pos)
+    if (lt < 0) break
+    const next = html.charCodeAt(lt + 1)
+    if (html.startsWith('<!--', lt)) {
+      // `<!-->` and `<!--->` are whole (empty) comments
+      const end = html.startsWith('>', lt + 4) ? lt + 1 : html.startsWith('->', lt + 4) ? lt + 3 : html.indexOf('-->', lt + 4)
+      pos = end < 0 ? html.length : end + 3
+      continue
+    }
+    if (next === 33 /* ! */ || next === 63 /* ? */) { pos = endOf(html, lt + 1); continue }
+    const closing = next === 47 /* / */
+    NAME.lastIndex = closing ? lt + 2 : lt + 1
+    const m = NAME.exec(html)
+    if (m === null) {
+      // `</` not followed by a name is a bogus comment; `<` then a non-letter is text
+      pos = closing ? endOf(html, lt + 2) : lt + 1
+      continue
+    }
+    const name = m[0].toLowerCase()
+    if (closing) {
+      const gt = endOf(html, NAME.lastIndex) - 1
+      let i = open.length - 1
+      while (i >= 0 && open[i]!.name !== name) i--
+      // the elements inside it that are still open stay unclosed (-1)
+      const matched = i < 0 ? undefined : open.splice(i)[0]!
+      if (matched?.entry) matched.entry.close = gt + 1
+      pos = gt + 1
+      continue
+    }
+    const tag = startTag(html, NAME.lastIndex)
+    const entry = tag.id === null ? null : { name, id: tag.id, open: lt, idEnd: tag.idEnd, close: -1 }
+    if (entry !== null) found.push(entry)
+    pos = tag.end
+    if (VOID.has(name) || tag.selfClosing) {
+      if (entry !== null) entry.close = tag.end
+    } else if (RAW.has(name) || name === 'plaintext') {
+      const re = name === 'plaintext' ? null : rawEnd(name)
+      if (re !== null) re.lastIndex = tag.end
+      const m2 = re?.exec(html) ?? null
+      pos = m2 === null ? html.length : endOf(html, m2.index + 2 + name.length)
+      if (entry !== null && m2 !== null) entry.close = pos
+    } else {
+      open.push({ name, entry })
+    }
+  }
+  return found
+}
+
+const NAME = /[a-zA-Z][^\s/>]*/y
+
+/** The index just past the next `>` from `from` (the end of the HTML if none). */
+function endOf (html: string, from: number): number {
+  const gt = html.indexOf('>', from)
+  return gt < 0 ? html.length : gt + 1
+}
+
+/**
+ * Read a start tag's attributes from `from` (just past its name): where the
+ * tag ends, its first `id` (later ones are ignored, as by browsers) with the
+ * index of the end of its value, and whether it ends in `/>`.
+ */
+function startTag (html: string, from: number): { end: number, id: string | null, idEnd: number, selfClosing: boolean } {
+  let id: string | null = null
+  let idEnd = -1
+  let i = from
+  const n = html.length
+  for (;;) {
+    while (i < n && (isSpace(html.charCodeAt(i)) || html.charCodeAt(i) === 47 /* / */)) i++
+    if (i >= n) return { end: n, id, idEnd, selfClosing: false }
+    if (html.charCodeAt(i) === 62 /* > */) return { end: i + 1, id, idEnd, selfClosing: html.charCodeAt(i - 1) === 47 }
+    const nameAt = i
+    i++ // a first `=` belongs to the name
+    while (i < n && !isSpace(html.charCodeAt(i)) && !'/>='.includes(html[i]!)) i++
+    const attr = html.slice(nameAt, i).toLowerCase()
+    let j = i
+    while (j < n && isSpace(html.charCodeAt(j))) j++
+    if (html.charCodeAt(j) !== 61 /* = */) continue
+    j++
+    while (j < n && isSpace(html.charCodeAt(j))) j++
+    const q = html.charCodeAt(j)
+    let valueAt: number
+    let valueEnd: number
+    if (q === 34 /* " */ || q === 39 /* ' */) {
+      valueAt = j + 1
+      valueEnd = html.indexOf(q === 34 ? '"' : "'", valueAt)
+      if (valueEnd < 0) valueEnd = n
+      i = valueEnd + 1
+    } else {
+      valueAt = j
+      valueEnd = j
+      while (valueEnd < n && !isSpace(html.charCodeAt(valueEnd)) && html.charCodeAt(valueEnd) !== 62) valueEnd++
+      i = valueEnd
+    }
+    if (attr === 'id' && id === null) {
+      id = html.slice(valueAt, valueEnd)
+      idEnd = valueEnd
+    }
+  }
+}
+
+function isSpace (c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 12 || c === 13
+}
+
+const rawEnds = new Map<string, RegExp>()
+/** Where a raw text element's content ends: its end tag, in any case. */
+function rawEnd (name: string): RegExp {
+  let re = rawEnds.get(name)
+  if (re === undefined) rawEnds.set(name, re = new RegExp(`</${name}(?=[\\s/>])`, 'gi'))
+  return re
+}
+
+/**
+ * `enclosing()` for a tricky render: the innermost element with an id that
+ * starts before the window [start, end) of `after`, with its id before the
+ * window, ends at or after it, and in `before` starts at the same place and
+ * ends as far from the end of the HTML (so the change left its structure).
+ */
+function enclosingParsed (before: string, after: string, start: number, end: number): { id: string, open: number, close: number } | null {
+  const then = new Map<number, Parsed>()
+  for (const el of parseIds(before)) if (el.open < start) then.set(el.open, el)
+  const now = parseIds(after)
+  let best: Parsed | null = null
+  for (const el of now) {
+    if (el.open >= start) break
+    if (el.idEnd >= start || el.close < end) continue
+    const old = then.get(el.open)
+    if (old === undefined || old.name !== el.name || old.id !== el.id || old.close !== el.close - after.length + before.length) continue
+    best = el // later in document order and enclosing the window: inside the one before
+  }
+  return best === null ? null : { id: best.id, open: best.open, close: best.close }
+}
+
+/**
  * Apply a delta to HTML, as the browser does to its DOM: `null` (the browser
  * asks for the full HTML) when the element is not there or its id is not unique.
  */
 export function applyDelta (html: string, [id, outer]: Delta): string | null {
+  if (TRICKY.test(html)) {
+    const found = parseIds(html).filter((el) => el.id === id)
+    return found.length !== 1 || found[0]!.close < 0 ? null : html.slice(0, found[0]!.open) + outer + html.slice(found[0]!.close)
+  }
   const needle = ` id="${id}"`
   const idAt = html.indexOf(needle)
   if (idAt < 0 || html.includes(needle, idAt + needle.length)) return null

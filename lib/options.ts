@@ -6,60 +6,60 @@ import { FST_LIVE_OPTIONS, FST_LIVE_SECRET_REQUIRED } from './errors.js'
 /** The plugin's options (all optional). */
 export interface LiveOptions {
   /** Directory, or directories, of the app's Nunjucks templates (relative to the working directory). @default 'templates' */
-  templates?: string | string[]
+  templates?: string | string[] | undefined
   /** Signs mount tokens. Required in production; a random one (with a warning) elsewhere. */
-  secret?: string
+  secret?: string | undefined
   /** The permission strings granted to a request (HTTP request or WebSocket upgrade request). @default () => [] */
-  permissions?: (request: FastifyRequest) => Iterable<string> | Promise<Iterable<string>>
+  permissions?: ((request: FastifyRequest) => Iterable<string> | Promise<Iterable<string>>) | undefined
   /** Answers a GET whose route permissions are missing (e.g. a redirect to a login page). @default a 403 page */
-  onForbidden?: (request: FastifyRequest, reply: FastifyReply) => unknown
+  onForbidden?: ((request: FastifyRequest, reply: FastifyReply) => unknown) | undefined
   /** The default layout template; `false` renders views without a layout. @default 'live/layout.njk' */
-  layout?: string | false
+  layout?: string | false | undefined
   /** URL prefix of the bundle and the socket. @default '/_live' */
-  prefix?: string
+  prefix?: string | undefined
   /** The debug panel and detailed error messages. @default NODE_ENV !== 'production' */
-  debug?: boolean
+  debug?: boolean | undefined
   /** How long a mount token lets a page (re)join, in ms. @default 86_400_000 (24 h) */
-  tokenMaxAge?: number
+  tokenMaxAge?: number | undefined
   /** How long a view rendered over HTTP waits for its join, in ms. @default 10_000 */
-  handoffTtl?: number
+  handoffTtl?: number | undefined
   /** Largest accepted frame, in bytes. @default 65_536 */
-  maxMessageBytes?: number
+  maxMessageBytes?: number | undefined
   /** Most views one socket may join. @default 100 */
-  maxViewsPerSocket?: number
+  maxViewsPerSocket?: number | undefined
   /** Token bucket per socket: `burst` frames at once, refilled at `perSecond`. @default { burst: 200, perSecond: 100 } */
-  rateLimit?: { burst?: number, perSecond?: number }
+  rateLimit?: { burst?: number | undefined, perSecond?: number | undefined } | undefined
   /** Origins (scheme, host and port: `https://example.com`) allowed to open the socket besides the page's own. @default [] */
-  allowedOrigins?: string[]
+  allowedOrigins?: string[] | undefined
   /**
    * Host names (with port, as in the `Host` header) this app answers to. When
    * set, a socket whose `Host` is not listed is refused, so a DNS-rebinding
    * page cannot pass as same-origin. @default [] (any host)
    */
-  allowedHosts?: string[]
+  allowedHosts?: string[] | undefined
   /** Unsent bytes one socket may hold before renders are held back (its views are sent whole once it drains). @default 2_097_152 (2 MiB) */
-  maxBufferedBytes?: number
+  maxBufferedBytes?: number | undefined
   /** How long a socket may stay past `maxBufferedBytes` before it is closed (1013), in ms. @default 30_000 */
-  drainTimeout?: number
+  drainTimeout?: number | undefined
   /** Work one view may have waiting behind the running event: frames and their bytes; more is refused (`busy`). @default { events: 64, bytes: 1_048_576 } */
-  queueLimit?: { events?: number, bytes?: number }
+  queueLimit?: { events?: number | undefined, bytes?: number | undefined } | undefined
   /** A handler that has not settled after this many ms answers `handler_error` and frees its view's queue; 0: no limit. @default 0 */
-  handlerTimeout?: number
+  handlerTimeout?: number | undefined
   /** When route permissions are checked on the socket: at `'join'` only, or also before `'every-event'`. @default 'join' */
-  recheckPermissions?: 'join' | 'every-event'
+  recheckPermissions?: 'join' | 'every-event' | undefined
   /** Serve the browser bundle's source maps. @default false */
-  sourceMaps?: boolean
+  sourceMaps?: boolean | undefined
   /**
    * Redis, to make the processes that share it (and the `secret`) one app:
    * publish/subscribe, presence and handed-over views span them. A
    * `redis://` URL, or an ioredis client the app already has (duplicated,
    * never closed by the plugin). @default none: everything stays in the process
    */
-  redis?: string | RedisClient
+  redis?: string | RedisClient | undefined
   /** How long a dropped socket's views stay parked for a rejoin to resume them, in ms. @default 60_000 */
-  reconnectTtl?: number
+  reconnectTtl?: number | undefined
   /** Largest parked view (its state and render as JSON), in bytes; a larger one is not parked. @default 65_536 */
-  maxParkedBytes?: number
+  maxParkedBytes?: number | undefined
 }
 
 /** An ioredis client (only what the option check needs to recognise one). */

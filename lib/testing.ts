@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, InjectOptions } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { Core, LiveStats } from './core.js'
@@ -128,8 +129,7 @@ export class LivePage {
 export async function openLive (app: FastifyInstance, url: string, options: { headers?: InjectOptions['headers'], join?: boolean } = {}): Promise<LivePage> {
   const res = await app.inject({ method: 'GET', url, headers: options.headers })
   if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${res.body.slice(0, 200)}`)
-  const core = coreOf(app)
-  const socket = await app.injectWS(`${core.opts.prefix}/socket`, { headers: options.headers as Record<string, string> })
+  const socket = await openSocket(app, options.headers as Record<string, string> | undefined)
   const page = new LivePage(res.body, parseRoots(res.body), socket)
   if (options.join !== false) {
     const replies = await page.join()
@@ -137,6 +137,27 @@ export async function openLive (app: FastifyInstance, url: string, options: { he
     if (refused !== undefined) throw new Error(`joining ${url} was refused: ${refused.code}: ${refused.message}`)
   }
   return page
+}
+
+/**
+ * Open the live socket of `app`, injected (no port is opened), e.g. to join
+ * a page's roots with other request headers: `new LivePage(body, parseRoots(body), socket)`.
+ */
+export async function openSocket (app: FastifyInstance, headers?: Record<string, string>): Promise<WebSocket> {
+  const url = `${coreOf(app).opts.prefix}/socket`
+  // injectWS sends `sec-websocket-version` as the number 13, which ws 8.23.1
+  // and later refuse with a 400 (they compare it with the string '13'). It
+  // emits its upgrade synchronously, so the next upgrade the server sees is
+  // this one: make the header the string a real client sends.
+  const asString = (req: IncomingMessage): void => {
+    req.headers['sec-websocket-version'] = String(req.headers['sec-websocket-version'])
+  }
+  app.server.prependOnceListener('upgrade', asString)
+  try {
+    return await app.injectWS(url, { headers })
+  } finally {
+    app.server.removeListener('upgrade', asString)
+  }
 }
 
 /** Counts of live views, tasks and sockets of a registration (they return to zero when sessions end). */

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { LiveView, eventHandler, permissionRequired, type LiveOptions, type LiveRouteOptions, type LiveViewClass, type MountContext } from '../../lib/index.js'
-import { LivePage, liveStats, parseRoots } from '../../lib/testing.js'
+import { LivePage, liveStats, openSocket, parseRoots } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
 import { launchBrowser, liveEvents, openPage, recordLiveEvents, waitConnected } from '../helpers/browser.js'
 
@@ -130,7 +130,7 @@ t.test("an embedded view's token alone is refused when the page route's permissi
   t.ok(panel, 'the page has the embed')
 
   const open = async (headers: Record<string, string>): Promise<LivePage> => {
-    const page = new LivePage(res.body, parseRoots(res.body), await app.injectWS('/_live/socket', { headers }))
+    const page = new LivePage(res.body, parseRoots(res.body), await openSocket(app, headers))
     t.teardown(() => page.close())
     return page
   }

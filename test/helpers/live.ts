@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { WebSocket as WebSocketClient, type WebSocket } from 'ws'
-import { LivePage, parseRoots, type ServerFrame } from '../../lib/testing.js'
+import { LivePage, openSocket, parseRoots, type ServerFrame } from '../../lib/testing.js'
 
 /** The plugin's socket path under the default prefix. */
 export const SOCKET = '/_live/socket'
@@ -26,7 +26,7 @@ export async function openPage (app: FastifyInstance, url: string, options: Open
 
 /** Open a socket for an already rendered page body. */
 export async function attach (app: FastifyInstance, body: string, headers?: Record<string, string>, join = true): Promise<{ page: LivePage, socket: WebSocket, joins: ServerFrame[] }> {
-  const socket = await app.injectWS(SOCKET, { headers })
+  const socket = await openSocket(app, headers)
   const page = new LivePage(body, parseRoots(body), socket)
   const joins = join ? await page.join() : []
   return { page, socket, joins }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { applyDelta, delta, Differ } from '../../lib/diff.js'
+import { applyDelta, delta, Differ, type Delta } from '../../lib/diff.js'
 import { LastRender } from '../../lib/last-render.js'
 
 const rows = (n: number, checked: (i: number) => boolean = () => false, text = (i: number) => `Item ${i}`): string =>
@@ -225,4 +225,68 @@ t.test('random walks of edits: every delta applies to the render before it', asy
     }
   }
   t.ok(applied > 4000, `deltas applied: ${applied}`)
+})
+
+// Found by test/unit/deltas-rebuild-what-a-browser-parses.test.ts: the text
+// search read tags inside <script> text and ` id="` inside attribute values.
+t.test('tags inside script, style or textarea text, comments and attribute values are not read as elements', async (t) => {
+  const cases: [string, string, string, Delta | null][] = [
+    ['a <div> in script text does not nest', '<div id="a"><script><div id="fake"></script><i>1</i></div><div id="b">x</div>',
+      '<div id="a"><script><div id="fake"></script><i>2</i></div><div id="b">x</div>',
+      ['a', '<div id="a"><script><div id="fake"></script><i>2</i></div>']],
+    ['a </div> in style text does not close', '<div id="a"><style>.x{content:"</div>"}</style>1</div>',
+      '<div id="a"><style>.x{content:"</div>"}</style>2</div>', ['a', '<div id="a"><style>.x{content:"</div>"}</style>2</div>']],
+    ['an id in a single-quoted attribute value is no id', "<div id=\"a\"><span title=' id=\"b\"'>1</span></div>",
+      "<div id=\"a\"><span title=' id=\"b\"'>2</span></div>", ['a', "<div id=\"a\"><span title=' id=\"b\"'>2</span></div>"]],
+    ['a > in an attribute value does not end the tag', '<div title="a>b" id="a">1</div>', '<div title="a>b" id="a">2</div>',
+      ['a', '<div title="a>b" id="a">2</div>']],
+    ['an element in a comment is not there', '<!-- <div id="a"> -->1<div id="b">1</div>', '<!-- <div id="a"> -->1<div id="b">2</div>',
+      ['b', '<div id="b">2</div>']],
+    ['nor in a comment that changed', '<div id="a"><!-- x -->1</div>', '<div id="a"><!-- <div id="z"> -->1</div>',
+      ['a', '<div id="a"><!-- <div id="z"> -->1</div>']],
+    ['empty comments, bogus comments, doctype-like and processing-instruction-like markup are skipped',
+      '<div id="a"><!--><!---><!x><?x><div></ x><b>1</b></div></div>', '<div id="a"><!--><!---><!x><?x><div></ x><b>2</b></div></div>',
+      ['a', '<div id="a"><!--><!---><!x><?x><div></ x><b>2</b></div></div>']],
+    ['a < that starts no tag is text; an unquoted id counts', '<p id=a title="<">1 < 2</p>', '<p id=a title="<">1 < 3</p>', ['a', '<p id=a title="<">1 < 3</p>']],
+    ['attributes with spaces around = and a first id', '<p class = "x>" id = "a" id="b">1</p>', '<p class = "x>" id = "a" id="b">2</p>',
+      ['a', '<p class = "x>" id = "a" id="b">2</p>']],
+    ['an element closed by its parent\'s end tag is not sent', '<div id="a"><span id="b">1</div>', '<div id="a"><span id="b">2</div>',
+      ['a', '<div id="a"><span id="b">2</div>']],
+    ['a raw text element with an id is found by its end tag', "<textarea id=\"t\" title='>'>a</div></textarea>",
+      "<textarea id=\"t\" title='>'>b</div></textarea>", ['t', "<textarea id=\"t\" title='>'>b</div></textarea>"]],
+    ['a script with no end tag runs to the end: nothing to send', '<div id="a"><script>1', '<div id="a"><script>2', null],
+    ['so does plaintext', '<div id="a"><plaintext>1</div>', '<div id="a"><plaintext>2</div>', null],
+    ['a void or self-closed element with an id', "<br id=\"a\" title='1'><svg id=\"s\"><path id=\"p\" d='1'/></svg>",
+      "<br id=\"a\" title='1'><svg id=\"s\"><path id=\"p\" d='2'/></svg>", ['p', "<path id=\"p\" d='2'/>"]],
+    ['stray end tags, valueless attributes and markup left open at the end', '<!----><div id="a" hidden></span><i>1</div><!x',
+      '<!----><div id="a" hidden></span><i>2</div><!x', ['a', '<div id="a" hidden></span><i>2</div>']],
+    ['a comment left open runs to the end', '<div id="a">1</div><!-- x', '<div id="a">2</div><!-- x', ['a', '<div id="a">2</div>']],
+    ['an unterminated tag or value ends the search', '<div id="a"><i title="x>1', '<div id="a"><i title="x>2', null],
+  ]
+  for (const [what, before, after, expected] of cases) {
+    const d = delta(before, after)
+    t.same(d, expected, what)
+    if (d !== null) t.equal(applyDelta(before, d), after, `${what}: it applies`)
+  }
+  t.equal(applyDelta('<!-- <i id="a"> --><i id="a">1</i><i id="a">2</i>', ['a', '<i id="a">3</i>']), null, 'a repeated id in a tricky render is refused too')
+})
+
+t.test('a render turns plain or tricky between deltas, with the same differ', async (t) => {
+  const differ = new Differ()
+  const steps = [
+    '<div id="a"><b id="n">1</b></div>',
+    '<div id="a"><b id="n">2</b></div>',
+    '<div id="a"><b id="n">2=\'</b></div>', // text with a quote after an =: no longer known plain
+    '<div id="a"><b id="n">3=\'</b></div>',
+    '<div id="a"><b id="n">3</b><script>x</script></div>', // a script arrives
+    '<div id="a"><b id="n">4</b><script>x</script></div>',
+    '<div id="a"><b id="n">5</b></div>',
+    '<div id="a"><b id="n">6</b></div>',
+  ]
+  for (let i = 1; i < steps.length; i++) {
+    const d = differ.delta(steps[i - 1]!, steps[i]!)
+    t.ok(d, `step ${i}: a delta`)
+    t.equal(applyDelta(steps[i - 1]!, d!), steps[i], `step ${i}: it applies`)
+  }
+  t.equal(differ.delta('<p>1</p><p id="x">2</p>', '<p>2</p><p id="x">2</p>'), null, 'no element encloses a change at the top')
 })

@@ -148,3 +148,14 @@ t.test('rateLimit, prefix and counts are checked strictly', async (t) => {
   }
   t.equal(resolveOptions({ secret: 's'.repeat(32), prefix: '/a/b-c_d' }, log).prefix, '/a/b-c_d')
 })
+
+t.test('an option given as undefined (secret: process.env.LIVE_SECRET, unset) means its default', async (t) => {
+  withNodeEnv(t, 'test')
+  const keys = ['templates', 'secret', 'permissions', 'onForbidden', 'layout', 'prefix', 'debug', 'tokenMaxAge',
+    'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'rateLimit', 'allowedOrigins'] as const
+  const undefinedEverywhere: LiveOptions = Object.fromEntries(keys.map((k) => [k, undefined]))
+  const { secret, permissions, ...given } = resolved({ ...undefinedEverywhere, rateLimit: { burst: undefined, perSecond: undefined } })
+  const { secret: s2, permissions: p2, ...defaults } = resolved({})
+  t.same(given, defaults)
+  t.equal(secret.length, 64, 'a random secret, as when left out')
+})

@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import t from 'tap'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { liveStats, openLive, parseRoots } from '../../lib/testing.js'
+import { LivePage, liveStats, openLive, openSocket, parseRoots } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
 
 class CounterView extends LiveView {
@@ -30,6 +30,16 @@ t.test('openLive renders, connects and joins; the page tracks the HTML', async (
   t.match(page.html(), /<span id="count">2<\/span>/)
   t.equal(page.roots[0]!.version, 3)
   t.throws(() => page.html('lv-XXXXXXXXXX'), { message: /no live root lv-XXXXXXXXXX/ })
+})
+
+t.test('openSocket opens sockets with any ws 8 (ws 8.23.1 refuses injectWS\'s numeric version header), several at once', async (t) => {
+  const app = await buildApp(t, [['/counter', CounterView]])
+  const body = (await app.inject('/counter')).body
+  const pages = await Promise.all([1, 2, 3].map(async () => new LivePage(body, parseRoots(body), await openSocket(app, { 'user-agent': 'test' }))))
+  t.teardown(() => { for (const page of pages) page.close() })
+  const joins = await Promise.all(pages.map(async (page) => await page.join()))
+  t.same(joins.map((j) => j[0]!.t), ['reply', 'reply', 'reply'], 'every socket joins')
+  t.equal(app.server.listenerCount('upgrade'), 1, 'no listener is left behind on the server')
 })
 
 class RepeatedIdsView extends LiveView {
