@@ -44,7 +44,8 @@ async function clickAndWait (page: Page, selector: string, count: string): Promi
 
 t.test('in development every live:error is written to the console', async (t) => {
   const { page, lines } = await open(t, true)
-  const error = page.waitForEvent('console', (m) => m.type() === 'error')
+  // (not any error: the page's missing favicon is one too)
+  const error = page.waitForEvent('console', (m) => m.type() === 'error' && m.text().startsWith('live:'))
   await page.click('#missing')
   const message = await error
   t.match(message.text(), /^live: unknown_handler in noSuchMethod\(\): .*noSuchMethod/, `the code, the handler and the server's message: ${message.text()}`)
@@ -82,6 +83,9 @@ t.test('production pages write none of it', async (t) => {
   // replies come in order: the error came before the count changed
   await clickAndWait(page, '#fuzzy', '1')
   await clickAndWait(page, 'button.save', '2')
+  // loose live-debounce / live-throttle fall back to the handler's policy (none: at once) without a word
+  await page.fill('#loose', 'x')
+  await page.waitForFunction(() => document.querySelector('#count')!.textContent === '3')
   t.match(await liveEvents(page, 'live:error'), [{ detail: { code: 'unknown_handler' } }], 'the error reached the page')
   t.same(await settled(page, lines), [], 'no live: line in the console')
 })
