@@ -1,9 +1,11 @@
 import { BINDINGS, DEBOUNCE, KEY, THROTTLE } from './constants.js'
 import { controlValue, serialize } from './form.js'
-import { debounce, flush } from './debounce.js'
-import { throttle } from './throttle.js'
-import { type LiveRoot, rootOf } from './root.js'
+import { pageDebounce } from './debounce.js'
+import { pageThrottle } from './throttle.js'
+import { rootOf } from './registry.js'
+import type { LiveRoot } from './root.js'
 import type { Params } from './socket.js'
+import { warnOnce } from './warn.js'
 
 // Delegated listeners on the document, one per DOM event type (never one per
 // element), so elements added by morphs need no wiring.
@@ -26,6 +28,10 @@ function dataParams (el: Element): Params {
   return p
 }
 
+/** Pending debounced sends of `scope`, its ancestors, descendants or (a form) its fields. */
+const flush = (scope: Element): void =>
+  pageDebounce.flush((el) => scope.contains(el) || el.contains(scope) || (el as HTMLInputElement).form === scope)
+
 function onBubbling (e: Event): void {
   const type = e.type as Binding
   const attr = BINDINGS[type]
@@ -33,77 +39,89 @@ function onBubbling (e: Event): void {
   const el = target.closest?.(`[${attr}]`)
   const root = el && rootOf(el)
   if (!root || (e as InputEvent).isComposing) return
-  const p = dataParams(el)
-  let gateKey: string | undefined
+  const params = dataParams(el)
+  let key: string | undefined
   if (type !== 'click') {
     const value = controlValue(target) ?? controlValue(el)
-    if (value !== undefined) p.value = value
+    if (value !== undefined) params.value = value
   }
   if (e instanceof KeyboardEvent) {
     const want = el.getAttribute(KEY)
     if (want && want.toLowerCase() !== e.key.toLowerCase()) return
-    p.key = gateKey = e.key
+    params.key = key = e.key
   }
-  fire(root, el, el.getAttribute(attr)!, type, p, gateKey)
+  fire({ root, el, handler: el.getAttribute(attr)!, type, params, key })
 }
 
 function onSubmit (e: SubmitEvent): void {
   const form = e.target as HTMLFormElement
-  const h = form.getAttribute(BINDINGS.submit)
-  const root = h && rootOf(form)
+  const handler = form.getAttribute(BINDINGS.submit)
+  const root = handler && rootOf(form)
   if (!root) return
   e.preventDefault()
   // the inputs' debounced sends go first, so the server sees them before the submit
   flush(form)
-  fire(root, form, h, 'submit', serialize(form, e.submitter))
+  fire({ root, el: form, handler, type: 'submit', params: serialize(form, e.submitter) })
 }
 
 function onFocus (e: FocusEvent): void {
   const el = e.target as Element
   if (e.type === 'focusout') flush(el)
-  const h = el.getAttribute?.(BINDINGS[e.type as Binding])
-  const root = h && rootOf(el)
+  const handler = el.getAttribute?.(BINDINGS[e.type as Binding])
+  const root = handler && rootOf(el)
   if (!root) return
-  const p: Params = {}
+  const params: Params = {}
   const value = controlValue(el)
-  if (value !== undefined) p.value = value
+  if (value !== undefined) params.value = value
   // the element's live-debounce is about its input, and blur is what flushes it
-  fire(root, el, h, e.type === 'focusin' ? 'focus' : 'blur', p, undefined, false)
+  fire({ root, el, handler, type: e.type === 'focusin' ? 'focus' : 'blur', params, overrides: false })
+}
+
+interface Fire {
+  root: LiveRoot
+  el: Element
+  handler: string
+  /** the event type the server is told */
+  type: string
+  params: Params
+  /** the key of a key event: throttled per key, so another key isn't held back */
+  key?: string | undefined
+  /** whether the element's live-debounce / live-throttle apply (default true) */
+  overrides?: boolean
 }
 
 /** The rate policies: an element's valid live-debounce / live-throttle override the handler's timing. */
-function fire (root: LiveRoot, el: Element, h: string, type: string, p: Params, key?: string, overrides = true): void {
-  const send = (): void => { void root.event(el, h, type, p) }
-  const pol = root.policy(h)
-  const pd = pol.debounce
-  const d = overrides ? override(el, DEBOUNCE, 0, 'blur') : null
+function fire ({ root, el, handler, type, params, key, overrides = true }: Fire): void {
+  const send = (): void => { void root.event(el, handler, type, params) }
+  const policy = root.policy(handler)
+  const own = policy.debounce
+  const wait = overrides ? override(el, DEBOUNCE, 0, 'blur') : null
   // 0: at once; a wait keeps the handler's maxWait; blur sends nothing while typing
-  if (d === null ? pd : d) {
-    debounce(el, h, d ?? pd!.wait ?? 300, d === 'blur' ? undefined : pd?.maxWait, send)
+  if (wait === null ? own : wait) {
+    pageDebounce.debounce({
+      target: el,
+      handler,
+      wait: wait ?? own!.wait ?? 300,
+      maxWait: wait === 'blur' ? undefined : own?.maxWait,
+      fire: send,
+    })
     return
   }
-  const t = overrides ? override(el, THROTTLE, 1) as number | null : null
-  const tp = t === null ? pol.throttle : { ...pol.throttle, interval: t }
-  // key events throttle per key, so another key isn't held back
-  if (tp) throttle(el, key === undefined ? h : `${h}:${key}`, tp, send)
+  const interval = overrides ? override(el, THROTTLE, 1) as number | null : null
+  const throttle = interval === null ? policy.throttle : { ...policy.throttle, interval }
+  if (throttle) pageThrottle.throttle({ target: el, key: key === undefined ? handler : `${handler}:${key}`, policy: throttle, fire: send })
   else send()
 }
-
-const warned: Record<string, WeakSet<Element>> = {}
 
 /**
  * An element's `attr`: whole milliseconds from `min` (up to setTimeout's
  * limit) or `word`. null when absent or invalid: an invalid value is ignored,
- * so the handler's own policy applies, and warned about once per element.
+ * so the handler's own policy applies (and, in development, warned about).
  */
 function override (el: Element, attr: string, min: number, word?: 'blur'): number | 'blur' | null {
-  const v = el.getAttribute(attr)
-  if (v === null || v === word) return v
-  if (/^\d+$/.test(v) && +v >= min && +v < 2 ** 31) return +v
-  const w = warned[attr] ??= new WeakSet()
-  if (!w.has(el)) {
-    w.add(el)
-    console.warn(`live: ignoring ${attr}="${v}" (accepted: whole milliseconds ≥ ${min}${word ? ` or "${word}"` : ''}); the handlers' own policies apply on`, el)
-  }
+  const value = el.getAttribute(attr)
+  if (value === null || value === word) return value
+  if (/^\d+$/.test(value) && +value >= min && +value < 2 ** 31) return +value
+  warnOnce(el, attr, `ignoring ${attr}="${value}" (accepted: whole milliseconds ≥ ${min}${word ? ` or "${word}"` : ''}); the handlers' own policies apply`)
   return null
 }

@@ -2,7 +2,7 @@ import { DEBUG, DEFAULT_SOCKET, SOCKET } from './constants.js'
 import { bus } from './bus.js'
 import { debug } from './debug.js'
 import { listen } from './events.js'
-import { allRoots, boot } from './root.js'
+import { allRoots, boot } from './registry.js'
 
 declare global {
   interface Window { live?: object }

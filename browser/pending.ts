@@ -7,33 +7,34 @@ import { applyOptimistic, keepOptimistic, settleOptimistic } from './optimistic.
 // disabled with their text swapped, optimistic changes are applied. All of it
 // survives morphs until settle() runs on the reply or error.
 
-export interface Flight { el: Element, dis: Element[], opt: Change[] }
+/** An event in flight: its element, the elements it disabled, its optimistic changes. */
+export interface Flight { el: Element, disabled: Element[], optimistic: Change[] }
 
 export function begin (el: Element, optimistic: boolean): Flight {
   // Optimistic first: a disable-with text then sits on top of an optimistic text.
-  const opt = optimistic ? applyOptimistic(el) : []
+  const changes = optimistic ? applyOptimistic(el) : []
   const s = slot(el)
-  if (!s.n++) mark(el)
+  if (!s.inFlight++) mark(el)
   // A form's submit disables its submit buttons (and anything else marked).
-  const dis = el instanceof HTMLFormElement
+  const disabled = el instanceof HTMLFormElement
     ? [...el.querySelectorAll(`[${DISABLE_WITH}]`)]
     : el.hasAttribute(DISABLE_WITH) ? [el] : []
-  for (const d of dis) disable(d)
-  return { el, dis, opt }
+  for (const d of disabled) disable(d)
+  return { el, disabled, optimistic: changes }
 }
 
 export function settle (f: Flight, ok: boolean): void {
-  for (const d of f.dis) {
+  for (const d of f.disabled) {
     const s = slotOf(d)
-    if (s && !--s.d) enable(d, s)
+    if (s && !--s.disabling) enable(d, s)
   }
   const s = slotOf(f.el)
-  if (s && !--s.n) {
+  if (s && !--s.inFlight) {
     f.el.classList.remove(PENDING)
     f.el.removeAttribute(ARIA_BUSY)
     release(f.el, s)
   }
-  settleOptimistic(f.opt, ok)
+  settleOptimistic(f.optimistic, ok)
 }
 
 /** Before a morph of an element with a slot: keep our marks on the incoming node. */
@@ -41,12 +42,12 @@ export function keep (el: Element, next: Element): void {
   const s = slotOf(el)
   if (!s) return
   keepOptimistic(s, next)
-  if (s.n) mark(next)
-  if (s.d) {
+  if (s.inFlight) mark(next)
+  if (s.disabling) {
     // the server's latest content is what to restore when the reply comes
-    s.was = next.hasAttribute('disabled')
-    if (s.kids) s.kids = [...next.childNodes]
-    else s.val = next.getAttribute('value') ?? ''
+    s.wasDisabled = next.hasAttribute('disabled')
+    if (s.children) s.children = [...next.childNodes]
+    else s.value = next.getAttribute('value') ?? ''
     swap(next, el.getAttribute(DISABLE_WITH) ?? '')
   }
 }
@@ -54,7 +55,7 @@ export function keep (el: Element, next: Element): void {
 /** A form control whose value the morph must leave alone: the user's input is in flight. */
 export function held (el: Element): boolean {
   const c = el instanceof HTMLOptionElement ? el.closest('select') : el
-  return !!c && (!!slotOf(c)?.n || !!((c as HTMLInputElement).form && slotOf((c as HTMLInputElement).form!)?.n))
+  return !!c && (!!slotOf(c)?.inFlight || !!((c as HTMLInputElement).form && slotOf((c as HTMLInputElement).form!)?.inFlight))
 }
 
 function mark (el: Element): void {
@@ -64,10 +65,10 @@ function mark (el: Element): void {
 
 function disable (el: Element): void {
   const s = slot(el)
-  if (s.d++) return
-  s.was = el.hasAttribute('disabled')
-  if (el instanceof HTMLInputElement) s.val = el.value
-  else s.kids = [...el.childNodes]
+  if (s.disabling++) return
+  s.wasDisabled = el.hasAttribute('disabled')
+  if (el instanceof HTMLInputElement) s.value = el.value
+  else s.children = [...el.childNodes]
   swap(el, el.getAttribute(DISABLE_WITH) ?? '')
 }
 
@@ -78,9 +79,9 @@ function swap (el: Element, text: string): void {
 }
 
 function enable (el: Element, s: Slot): void {
-  if (s.kids) el.replaceChildren(...s.kids)
-  else (el as HTMLInputElement).value = s.val ?? ''
-  if (!s.was) el.removeAttribute('disabled')
-  s.kids = s.val = undefined
+  if (s.children) el.replaceChildren(...s.children)
+  else (el as HTMLInputElement).value = s.value ?? ''
+  if (!s.wasDisabled) el.removeAttribute('disabled')
+  s.children = s.value = undefined
   release(el, s)
 }

@@ -11,6 +11,8 @@ export interface Reply {
 export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string] }
 export interface ErrorFrame {
   t: 'error', ref?: number, id?: string, code: string, message: string, handler?: string
+  /** join_refused: the token itself was refused (bad signature, expired); only a fresh page can join */
+  stale?: boolean
 }
 export type Answer = Reply | ErrorFrame
 export type Outgoing = { t: string, id: string } & Params

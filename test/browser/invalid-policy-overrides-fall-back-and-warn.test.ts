@@ -18,7 +18,7 @@ interface Warning { text: string, id: string | undefined }
 
 /** The page, recording its traffic and every console.warn (its text and the element it names). */
 async function open (t: Test): Promise<Page> {
-  const { url } = await serve(t, [['/overrides', OverrideView]], { debug: false })
+  const { url } = await serve(t, [['/overrides', OverrideView]], { debug: true })
   const page = await openRecordedPage(t, browser, `${url}/overrides`)
   // The bundle looks console.warn up when it warns, which is only ever on an event.
   await page.evaluate(() => {
