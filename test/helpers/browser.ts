@@ -1,19 +1,18 @@
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import type { LiveOptions, LiveRouteOptions, LiveViewClass } from '../../lib/index.js'
 import { buildApp } from './app.js'
-
-const CHROMIUM = process.env.LIVE_CHROMIUM ?? '/usr/bin/chromium'
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-]
+import { connectOrLaunch } from './chromium.js'
 
 interface Tap { teardown (fn: () => unknown): void, before? (fn: () => unknown): void }
 
-/** One Chromium per test file, closed with it. */
+/**
+ * The run's shared Chromium (see chromium.ts), or one of this file's own
+ * when the file runs without tap's `before` script; disconnected (or
+ * closed) with the test. Each page gets its own BrowserContext (openPage).
+ */
 export async function launchBrowser (t: Tap): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  const browser = await connectOrLaunch()
   t.teardown(() => browser.close())
   return browser
 }
