@@ -47,14 +47,6 @@ export async function until (test: () => boolean, what: string, limitMs = 2000):
   }
 }
 
-/** A promise with its resolve function, for handlers a test releases. */
-export function deferred<T = void> (): { promise: Promise<T>, resolve: (value: T) => void, reject: (err: unknown) => void } {
-  let resolve!: (value: T) => void
-  let reject!: (err: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-  return { promise, resolve, reject }
-}
-
 /** The root's HTML as the browser holds it once `frame` has arrived (full renders and deltas applied). */
 export async function shownAfter (page: LivePage, frame: Promise<ServerFrame>, id?: string): Promise<string> {
   await frame
