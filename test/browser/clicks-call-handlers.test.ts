@@ -1,6 +1,7 @@
 import t from 'tap'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { launchBrowser, liveEvents, openPage, recordLiveEvents, serve } from '../helpers/browser.js'
+import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 /** What the server received, in order. */
 let calls: Array<{ handler: string, params: Record<string, unknown> }> = []
@@ -39,7 +40,7 @@ t.beforeEach(() => { calls = [] })
 t.test('a click calls the handler and the page shows the new state', async (t) => {
   const { url } = await serve(t, [['/clicks', ClickView]])
   const page = await openPage(t, browser, `${url}/clicks`)
-  await recordLiveEvents(page)
+  await forgetRecorded(page)
   t.equal(await page.textContent('#count'), '0')
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
@@ -72,7 +73,7 @@ t.test('a click on a child of the bound element calls the bound element\'s handl
 t.test('a click on an unbound element sends nothing', async (t) => {
   const { url } = await serve(t, [['/clicks', ClickView]])
   const page = await openPage(t, browser, `${url}/clicks`)
-  await recordLiveEvents(page)
+  await forgetRecorded(page)
   await page.click('#plain')
   // a bound click after it: its reply comes after anything the first click could have sent
   await page.click('#inc')

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { SLACK, openRecordedPage, quietUntil, sent, texts, userEvents } from '../helpers/policy.js'
+import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { userEvents } from '../helpers/recorder.js'
+import { quietUntil, sent, SLACK, texts } from '../helpers/policy.js'
 import { DebounceView, calls, resetCalls } from '../fixtures/policy-views.js'
 
 // A pending debounce never outlives its field's focus or its form's submit:
@@ -14,7 +15,7 @@ t.beforeEach(() => resetCalls())
 
 async function open (t: Test): Promise<Page> {
   const { url } = await serve(t, [['/debounce', DebounceView]], { debug: false })
-  return await openRecordedPage(t, browser, `${url}/debounce`)
+  return await openPage(t, browser, `${url}/debounce`)
 }
 
 t.test('leaving a field sends its pending debounce at once', async (t) => {

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { SLACK, openRecordedPage, quietUntil, sent, texts, userEvents, waitSent } from '../helpers/policy.js'
+import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { userEvents } from '../helpers/recorder.js'
+import { quietUntil, sent, SLACK, texts, waitSent } from '../helpers/policy.js'
 import { DebounceView, calls, callsOf, resetCalls } from '../fixtures/policy-views.js'
 
 // @debounce in the browser: one send per burst, with the latest params, `wait`
@@ -15,7 +16,7 @@ t.beforeEach(() => resetCalls())
 
 async function open (t: Test): Promise<Page> {
   const { url } = await serve(t, [['/debounce', DebounceView]], { debug: false })
-  return await openRecordedPage(t, browser, `${url}/debounce`)
+  return await openPage(t, browser, `${url}/debounce`)
 }
 
 /**

@@ -93,12 +93,12 @@ export async function installProbes (page: Page): Promise<void> {
       }
     }
     w.__probe = null
-    w.__onSend = (f: { t: string }) => {
+    w.__live.onSend = (f: { t: string }) => {
       if (f.t === 'event' && w.__probe) w.__atSend = w.__snap(w.__probe)
     }
     for (const type of ['click', 'change']) {
       window.addEventListener(type, () => {
-        if (w.__probe) w.__atEvent = { snap: w.__snap(w.__probe), sent: w.__wire.some((e: any) => e.dir === 'out' && e.frame.t === 'event') }
+        if (w.__probe) w.__atEvent = { snap: w.__snap(w.__probe), sent: w.__live.wire.some((e: any) => e.dir === 'out' && e.frame.t === 'event') }
       })
     }
   })
