@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { CACHE_MAX } from '../../browser/constants.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { clickAndRead, clickInTurn, dropSockets, sent, texts, waitAnswered, waitReconnected } from '../helpers/policy.js'
 import { CacheParentView, CacheView, resetCalls, resetRuns, runs, shows } from '../fixtures/policy-views.js'
 
@@ -17,7 +17,7 @@ t.beforeEach(() => {
 
 async function open (t: Tap.Test, path = '/cache') {
   const { app, url } = await serve(t, [['/cache', CacheView], ['/nested', CacheParentView]], { debug: false })
-  return { app, page: await openPage(t, browser, `${url}${path}`) }
+  return { app, page: await openChromiumPage(t, browser, `${url}${path}`) }
 }
 
 const hits = async (page: Page): Promise<boolean[]> => (await sent(page, 'show')).map((s) => s.hit !== undefined)

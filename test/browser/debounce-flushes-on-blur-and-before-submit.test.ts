@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { userEvents } from '../helpers/recorder.js'
 import { quietUntil, sent, SLACK, texts } from '../helpers/policy.js'
 import { DebounceView, calls, resetCalls } from '../fixtures/policy-views.js'
@@ -15,7 +15,7 @@ t.beforeEach(() => resetCalls())
 
 async function open (t: Test): Promise<Page> {
   const { url } = await serve(t, [['/debounce', DebounceView]], { debug: false })
-  return await openPage(t, browser, `${url}/debounce`)
+  return await openChromiumPage(t, browser, `${url}/debounce`)
 }
 
 t.test('leaving a field sends its pending debounce at once', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { userEvents } from '../helpers/recorder.js'
 import { dropSockets, quietUntil, sent, SLACK, texts, waitReconnected } from '../helpers/policy.js'
 import { DebounceView, calls, resetCalls } from '../fixtures/policy-views.js'
@@ -12,7 +12,7 @@ t.beforeEach(() => resetCalls())
 
 t.test('a debounce pending when the socket drops is never sent, not even after the reconnect', async (t) => {
   const { app, url } = await serve(t, [['/debounce', DebounceView]], { debug: false })
-  const page = await openPage(t, browser, `${url}/debounce`)
+  const page = await openChromiumPage(t, browser, `${url}/debounce`)
   await page.type('#late', 'stale', { delay: 10 })
   const lastInput = (await userEvents(page, 'input', 'late')).at(-1)!
   dropSockets(app)

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { liveEvents } from '../helpers/recorder.js'
 import { DebugPage } from '../helpers/ui-debug.js'
 
@@ -31,7 +31,7 @@ async function noPanel (t: Test, browser: Browser, url: string): Promise<void> {
   t.notMatch(html, /data-live-view/, 'the roots carry no view descriptions')
   t.notMatch(html, /live-debug/, 'nothing of the panel at all')
 
-  const page = await openPage(t, browser, `${url}/app`)
+  const page = await openChromiumPage(t, browser, `${url}/app`)
   const requested: string[] = []
   page.on('request', (r) => requested.push(new URL(r.url()).pathname))
   // the page works as usual
@@ -57,7 +57,7 @@ t.test('with NODE_ENV=production and no `debug` option the page carries nothing 
 
 t.test('no live:debug event is dispatched without the panel', async (t) => {
   const { url } = await serveIn(t, 'production', {})
-  const page = await openPage(t, browser, `${url}/app`)
+  const page = await openChromiumPage(t, browser, `${url}/app`)
   await page.click('#ping')
   await page.waitForFunction(() => document.getElementById('pings')!.textContent === '1')
   t.equal((await liveEvents(page, 'live:debug')).length, 0)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { closeSocket, wire } from '../helpers/recorder.js'
 import { deferred } from '../helpers/deferred.js'
 import { DebugPage, panelLog, panelOpen, panelViews, record } from '../helpers/ui-debug.js'
@@ -46,7 +46,7 @@ t.test('the page loads the panel lazily: a toggle button, the overlay closed', a
 })
 
 t.test('the overlay lists each view on the page with its handlers: description, params schema, policies', async (t) => {
-  const page = await openPage(t, browser, `${url}/debug`)
+  const page = await openChromiumPage(t, browser, `${url}/debug`)
   const [pageId, sideId] = await page.$$eval('[data-live-root]', (els) => els.map((el) => el.id))
   await page.locator('button.toggle').click()
   const views = await panelViews(page)
@@ -64,7 +64,7 @@ t.test('the overlay lists each view on the page with its handlers: description, 
 })
 
 t.test('the open overlay follows the views\' connection state', async (t) => {
-  const page = await openPage(t, browser, `${url}/debug`)
+  const page = await openChromiumPage(t, browser, `${url}/debug`)
   await page.locator('button.toggle').click()
   // Registered after the panel's own listener, so it reads what the panel shows at that moment.
   await page.evaluate(() => {
@@ -83,7 +83,7 @@ t.test('the open overlay follows the views\' connection state', async (t) => {
 })
 
 t.test('the log shows each event live: handler, params, time to reply and bytes', async (t) => {
-  const page = await openPage(t, browser, `${url}/debug`)
+  const page = await openChromiumPage(t, browser, `${url}/debug`)
   await page.locator('button.toggle').click()
   const held = deferred()
   record.hold = held.promise
@@ -110,7 +110,7 @@ t.test('the log shows each event live: handler, params, time to reply and bytes'
 })
 
 t.test('the log shows errors, events of every view, and events from before it was opened, newest first', async (t) => {
-  const page = await openPage(t, browser, `${url}/debug`)
+  const page = await openChromiumPage(t, browser, `${url}/debug`)
   await page.click('#ping')
   await page.waitForFunction(() => document.getElementById('pings')!.textContent === '1')
   await page.fill('#search', 'ab')

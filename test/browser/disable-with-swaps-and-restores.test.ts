@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler, loading } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 import { deferred } from '../helpers/deferred.js'
 
@@ -62,7 +62,7 @@ const look = async (page: Page, selector: string): Promise<Look> => await page.$
 const loadingShown = async (page: Page) => await page.waitForFunction(() => document.getElementById('saving')!.textContent === 'true')
 
 t.test('a button outside a form is disabled with the swapped text while in flight, then restored', async (t) => {
-  const page = await openPage(t, browser, `${url}/disable`)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
   t.match(await look(page, '#plain'), { text: 'Save 0', disabled: false, pending: false, busy: null })
   await page.click('#plain')
   await loadingShown(page)
@@ -76,7 +76,7 @@ t.test('a button outside a form is disabled with the swapped text while in fligh
 })
 
 t.test('the element is restored after an error, and an <i> icon comes back', async (t) => {
-  const page = await openPage(t, browser, `${url}/disable`)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
   await forgetRecorded(page)
   const icon = await page.$eval('#icon', (el) => el.innerHTML)
   t.equal(icon, '<i class="icon-trash"></i>')
@@ -94,7 +94,7 @@ t.test('the element is restored after an error, and an <i> icon comes back', asy
 })
 
 t.test('an <svg> icon survives the swap as an SVG element', async (t) => {
-  const page = await openPage(t, browser, `${url}/disable`)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
   await page.click('#svg')
   await loadingShown(page)
   t.match(await look(page, '#svg'), { text: 'Saving…', disabled: true, pending: true, busy: 'true' })
@@ -112,7 +112,7 @@ t.test('an <svg> icon survives the swap as an SVG element', async (t) => {
 })
 
 t.test('a form submit disables its submit button and submit input, and the typed field survives', async (t) => {
-  const page = await openPage(t, browser, `${url}/disable`)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
   await page.fill('#title', 'hello')
   await page.click('#submit')
   await loadingShown(page)
@@ -132,7 +132,7 @@ t.test('a form submit disables its submit button and submit input, and the typed
 })
 
 t.test('a live-click button inside a form is disabled and restored without submitting the form', async (t) => {
-  const page = await openPage(t, browser, `${url}/disable`)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
   await page.click('#in-form')
   await loadingShown(page)
   t.match(await look(page, '#in-form'), { text: 'Saving…', disabled: true, pending: true, busy: 'true' })

@@ -3,7 +3,7 @@ import type { Page } from 'playwright-core'
 import { LiveView, eventHandler, permissionRequired } from '../../lib/index.js'
 import type { MountContext } from '../../lib/index.js'
 import { liveStats } from '../../lib/testing.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { forgetRecorded, liveEvents, socketCount, waitLiveEvents, wire } from '../helpers/recorder.js'
 
 // `{{ live.embed('Name', props) }}` renders another live view inline in the
@@ -87,7 +87,7 @@ t.test('the HTTP page already holds each embed\'s root and content, inside the p
   t.same(mounts.map((m) => m.props), [{ label: 'first', start: 10 }, { label: 'second', start: 20 }], 'and given as ctx.props')
 
   mounts = []
-  const page = await openPage(t, browser, `${url}/embeds`)
+  const page = await openChromiumPage(t, browser, `${url}/embeds`)
   t.same(await page.$$eval('[data-live-root] [data-live-root]', (els) => els.map((el) => el.parentElement!.id)), ['first-slot', 'second-slot'], 'nested in the parent\'s root')
   t.same(await page.$$eval('[data-live-root]', (els) => els.map((el) => el.classList.contains('live-connected'))), [true, true, true])
   t.equal(await page.textContent('#first-count'), '10', 'the joins kept the HTTP render')
@@ -97,7 +97,7 @@ t.test('the HTTP page already holds each embed\'s root and content, inside the p
 t.test('all the views of the page share one WebSocket', async (t) => {
   // A server of its own, so its counters see this page alone.
   const own = await serve(t, [['/embeds', EmbedParent]])
-  const page = await openPage(t, browser, `${own.url}/embeds`)
+  const page = await openChromiumPage(t, browser, `${own.url}/embeds`)
   t.equal(await socketCount(page), 1, 'the page opened one socket')
   t.equal(liveStats(own.app).sockets, 1, 'the server has one')
   t.equal(liveStats(own.app).views, 3, 'carrying three views')
@@ -109,7 +109,7 @@ t.test('all the views of the page share one WebSocket', async (t) => {
 })
 
 t.test('each embed has its own state and handlers', async (t) => {
-  const page = await openPage(t, browser, `${url}/embeds`)
+  const page = await openChromiumPage(t, browser, `${url}/embeds`)
   const ids = await page.$$eval('[data-live-root]', (els) => els.map((el) => el.id))
   await page.click('#first-inc')
   await count(page, 'first', 11)
@@ -130,7 +130,7 @@ t.test('each embed has its own state and handlers', async (t) => {
 })
 
 t.test('each embed has its own permissions', async (t) => {
-  const page = await openPage(t, browser, `${url}/embeds`)
+  const page = await openChromiumPage(t, browser, `${url}/embeds`)
   await forgetRecorded(page)
   const first = await page.$eval('#first-count', (el) => el.closest('[data-live-root]')!.id)
   await page.click('#parent-inc')
@@ -149,7 +149,7 @@ t.test('each embed has its own permissions', async (t) => {
 })
 
 t.test('a re-render of the parent keeps each embed\'s state', async (t) => {
-  const page = await openPage(t, browser, `${url}/embeds`)
+  const page = await openChromiumPage(t, browser, `${url}/embeds`)
   await page.click('#first-inc')
   await page.click('#first-inc')
   await count(page, 'first', 12)

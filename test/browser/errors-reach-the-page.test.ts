@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler, permissionRequired } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 /** Which handlers (and plain methods) the server ran, in order. */
@@ -49,7 +49,7 @@ t.beforeEach(() => { ran = [] })
 
 async function open (t: { teardown (fn: () => unknown): void }, options = {}) {
   const { url } = await serve(t, [['/errors', ErrorsView]], { permissions: () => [], ...options })
-  const page = await openPage(t, browser, `${url}/errors`)
+  const page = await openChromiumPage(t, browser, `${url}/errors`)
   await forgetRecorded(page)
   return page
 }

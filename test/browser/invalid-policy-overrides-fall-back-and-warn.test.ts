@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { userEvents } from '../helpers/recorder.js'
 import { quietUntil, sent, SLACK, texts, waitSent } from '../helpers/policy.js'
 import { OverrideView, calls, resetCalls } from '../fixtures/policy-views.js'
@@ -20,7 +20,7 @@ interface Warning { text: string, id: string | undefined }
 /** The page, recording its traffic and every console.warn (its text and the element it names). */
 async function open (t: Test): Promise<Page> {
   const { url } = await serve(t, [['/overrides', OverrideView]], { debug: false })
-  const page = await openPage(t, browser, `${url}/overrides`)
+  const page = await openChromiumPage(t, browser, `${url}/overrides`)
   // The bundle looks console.warn up when it warns, which is only ever on an event.
   await page.evaluate(() => {
     const w = window as any

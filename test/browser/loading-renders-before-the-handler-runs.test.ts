@@ -1,6 +1,6 @@
 import t from 'tap'
 import { LiveView, eventHandler, loading } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { forgetRecorded, liveEvents, wire } from '../helpers/recorder.js'
 import { deferred } from '../helpers/deferred.js'
 
@@ -55,7 +55,7 @@ t.beforeEach(() => {
 const text = (id: string) => `document.getElementById('${id}').textContent`
 
 t.test('the flag is shown as true while the handler is still held', async (t) => {
-  const page = await openPage(t, browser, `${url}/loading`)
+  const page = await openChromiumPage(t, browser, `${url}/loading`)
   t.equal(await page.textContent('#saving'), 'false')
   await page.click('#save')
   await page.waitForFunction(`${text('saving')} === 'true'`)
@@ -77,7 +77,7 @@ t.test('the flag is shown as true while the handler is still held', async (t) =>
 })
 
 t.test('the flag is false again when the handler throws', async (t) => {
-  const page = await openPage(t, browser, `${url}/loading`)
+  const page = await openChromiumPage(t, browser, `${url}/loading`)
   await forgetRecorded(page)
   await page.click('#fail')
   await page.waitForFunction(`${text('saving')} === 'true'`)
@@ -95,7 +95,7 @@ t.test('the flag is false again when the handler throws', async (t) => {
 })
 
 t.test('one view has several loading flags, each on only while its own handler runs', async (t) => {
-  const page = await openPage(t, browser, `${url}/loading`)
+  const page = await openChromiumPage(t, browser, `${url}/loading`)
   // Both in flight: the view's queue runs load after save.
   await page.click('#save')
   await page.click('#load')

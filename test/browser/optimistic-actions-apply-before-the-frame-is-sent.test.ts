@@ -1,5 +1,5 @@
 import t from 'tap'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { deferred } from '../helpers/deferred.js'
 import { OptimisticView, atSend, installProbes, press, probe, record, snap } from '../helpers/ui-optimistic.js'
 
@@ -44,7 +44,7 @@ const families: Record<string, Case[]> = {
 
 for (const [family, cases] of Object.entries(families)) {
   t.test(`${family} are applied in the event's own listener, before the event frame is sent`, async (t) => {
-    const page = await openPage(t, browser, `${url}/opt`)
+    const page = await openChromiumPage(t, browser, `${url}/opt`)
     await installProbes(page)
     let n = 0
     for (const { kind, id, before, after, params = {} } of cases) {
@@ -64,7 +64,7 @@ for (const [family, cases] of Object.entries(families)) {
 }
 
 t.test('a checkbox keeps the user\'s tick without waiting, through the loading patch', async (t) => {
-  const page = await openPage(t, browser, `${url}/opt`)
+  const page = await openChromiumPage(t, browser, `${url}/opt`)
   await installProbes(page)
   await probe(page, 'box')
   // Held at the server: the @loading patch (rendered while `agreed` is still false) arrives meanwhile.
@@ -83,7 +83,7 @@ t.test('a checkbox keeps the user\'s tick without waiting, through the loading p
 })
 
 t.test('a text field and a select keep the user\'s values without waiting, through the loading patch', async (t) => {
-  const page = await openPage(t, browser, `${url}/opt`)
+  const page = await openChromiumPage(t, browser, `${url}/opt`)
   await installProbes(page)
   const name = deferred()
   const pick = deferred()

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 import { deferred } from '../helpers/deferred.js'
 import { OptimisticView, installProbes, record, snap } from '../helpers/ui-optimistic.js'
@@ -22,8 +22,8 @@ const shows = async (page: Page, id: string, text: string) =>
   await page.waitForFunction(([id, text]) => document.getElementById(id!)!.textContent === text, [id, text])
 
 /** The view's page with its wire recorded and the optimistic probes in place. */
-async function open (t: Parameters<typeof openPage>[0]): Promise<Page> {
-  const page = await openPage(t, browser, `${url}/opt`)
+async function open (t: Parameters<typeof openChromiumPage>[0]): Promise<Page> {
+  const page = await openChromiumPage(t, browser, `${url}/opt`)
   await installProbes(page)
   return page
 }

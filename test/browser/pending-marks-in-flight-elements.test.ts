@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 /** Slow calls in progress, each held until the test releases it. */
@@ -52,7 +52,7 @@ t.beforeEach(() => { held = []; views = []; entered = () => {} })
 
 async function open (t: { teardown (fn: () => unknown): void }) {
   const { url } = await serve(t, [['/pending', PendingView]])
-  const page = await openPage(t, browser, `${url}/pending`)
+  const page = await openChromiumPage(t, browser, `${url}/pending`)
   return { page, view: views.at(-1)! }
 }
 

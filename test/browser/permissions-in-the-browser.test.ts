@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { LiveView, eventHandler, permissionRequired, type LiveOptions, type LiveRouteOptions, type LiveViewClass, type MountContext } from '../../lib/index.js'
 import { LivePage, liveStats, parseRoots } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
-import { blankPage, launchBrowser, openPage, waitConnected } from '../helpers/browser.js'
+import { blankChromiumPage, launchBrowser, openChromiumPage, waitConnected } from '../helpers/browser.js'
 import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 let purges = 0
@@ -59,7 +59,7 @@ t.beforeEach(() => { purges = 0; asked = [] })
 
 t.test('a call without its permission shows as live:error forbidden, and the page stays usable', async (t) => {
   const { url } = await serveWith(t, [['/admin', AdminView]], {})
-  const page = await openPage(t, browser, `${url}/admin`)
+  const page = await openChromiumPage(t, browser, `${url}/admin`)
   await forgetRecorded(page)
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
@@ -89,7 +89,7 @@ t.test('a protected route redirects to a login page through onForbidden, and wor
     })
   })
 
-  const page = await openPage(t, browser, `${url}/admin?tab=2`)
+  const page = await openChromiumPage(t, browser, `${url}/admin?tab=2`)
   t.equal(new URL(page.url()).pathname, '/login', 'the forbidden GET was redirected')
   t.equal(await page.textContent('#next'), '/admin?tab=2', 'the login page knows where to go back to')
 
@@ -105,7 +105,7 @@ t.test('a protected route redirects to a login page through onForbidden, and wor
 t.test('a page whose socket lacks the route permission gets forbidden joins, for its embed too', async (t) => {
   const { url } = await serveWith(t, [['/dash', DashView, { permissions: 'staff' }]], {})
   // Recorded from the first script on, since the joins are refused while the page loads.
-  const page = await blankPage(t, browser)
+  const page = await blankChromiumPage(t, browser)
   // The GET is granted (`?as=staff`), the socket's upgrade request is not: as if the session ended in between.
   await page.goto(`${url}/dash?as=staff`)
   await page.waitForFunction(() => (window as any).__live.events.filter((e: { name: string }) => e.name === 'live:error').length === 2)

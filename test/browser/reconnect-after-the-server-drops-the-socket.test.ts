@@ -2,7 +2,7 @@ import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler } from '../../lib/index.js'
 import { buildApp, closeWhileBrowsing } from '../helpers/app.js'
-import { launchBrowser, openPage, serve, waitConnected } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve, waitConnected } from '../helpers/browser.js'
 import { liveEvents, socketsOpenedAt } from '../helpers/recorder.js'
 
 /** Which server the views are mounted by (the test "restarts" it). */
@@ -41,7 +41,7 @@ const waitLog = (page: Page, n: number, name: string) =>
 
 t.test('when the server drops the socket, roots show it, reconnect after a backoff and work again', async (t) => {
   const { app, url } = await serve(t, [['/r', ReconnectView]])
-  const page = await openPage(t, browser, `${url}/r`)
+  const page = await openChromiumPage(t, browser, `${url}/r`)
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
   t.equal(mounts, 1)
@@ -72,7 +72,7 @@ t.test('when the server drops the socket, roots show it, reconnect after a backo
 
 t.test('every root on the page is marked and rejoins over one new socket', async (t) => {
   const { app, url } = await serve(t, [['/p', ParentView]])
-  const page = await openPage(t, browser, `${url}/p`)
+  const page = await openChromiumPage(t, browser, `${url}/p`)
   t.equal(await page.locator('[data-live-root]').count(), 2, 'the page and its embedded view')
   for (const c of app.websocketServer.clients) c.terminate()
   await waitLog(page, 2, 'live:disconnected')
@@ -92,7 +92,7 @@ t.test('every root on the page is marked and rejoins over one new socket', async
 t.test('after a server restart on the same port, the page rejoins by remounting from its token', async (t) => {
   const { app, url } = await serve(t, [['/r', ReconnectView]])
   const port = (app.server.address() as { port: number }).port
-  const page = await openPage(t, browser, `${url}/r`)
+  const page = await openChromiumPage(t, browser, `${url}/r`)
   t.equal(await page.textContent('#server'), 'first')
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')

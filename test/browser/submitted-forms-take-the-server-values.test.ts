@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 let views: LiveView[] = []
@@ -52,7 +52,7 @@ t.beforeEach(() => { views = []; received = []; gate = null })
 
 async function open (t: { teardown (fn: () => unknown): void }, path = '/submit') {
   const { url } = await serve(t, [['/submit', SubmitView], ['/chat', ChatView]])
-  const page = await openPage(t, browser, `${url}${path}`)
+  const page = await openChromiumPage(t, browser, `${url}${path}`)
   return page
 }
 

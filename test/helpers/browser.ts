@@ -10,7 +10,7 @@ interface Tap { teardown (fn: () => unknown): void, before? (fn: () => unknown):
 /**
  * The run's shared Chromium (see chromium.ts), or one of this file's own
  * when the file runs without tap's `before` script; disconnected (or
- * closed) with the test. Each page gets its own BrowserContext (openPage).
+ * closed) with the test. Each page gets its own BrowserContext (openChromiumPage).
  */
 export async function launchBrowser (t: Tap): Promise<Browser> {
   const browser = await connectOrLaunch()
@@ -32,8 +32,8 @@ export async function serve (t: Tap, routes: Array<[string, LiveViewClass, LiveR
  * errors fail loudly instead of passing silently. `init` runs in the page
  * before any of its scripts, after the recorder.
  */
-export async function openPage (t: Tap, browser: Browser, url: string, init?: () => void): Promise<Page> {
-  const page = await blankPage(t, browser)
+export async function openChromiumPage (t: Tap, browser: Browser, url: string, init?: () => void): Promise<Page> {
+  const page = await blankChromiumPage(t, browser)
   if (init !== undefined) await page.addInitScript(init)
   await page.goto(url)
   await waitConnected(page)
@@ -41,7 +41,7 @@ export async function openPage (t: Tap, browser: Browser, url: string, init?: ()
 }
 
 /** A new Chromium page (own context, closed with the test), recorded, not yet at any URL: for pages whose roots never join. */
-export async function blankPage (t: Tap, browser: Browser): Promise<Page> {
+export async function blankChromiumPage (t: Tap, browser: Browser): Promise<Page> {
   const context = await browser.newContext()
   t.teardown(() => context.close())
   const page = await context.newPage()

@@ -15,10 +15,10 @@ interface OpenOptions {
 }
 
 /**
- * Like `openLive`, but keeps the raw socket (to watch it close) and leaves
- * join refusals to the test: `const { page, socket } = await openPage(app, '/x')`.
+ * A socket page: like `openLive` (a LivePage driven over a WebSocket, no browser), but keeps the raw socket (to watch it close) and leaves
+ * join refusals to the test: `const { page, socket } = await openSocketPage(app, '/x')`.
  */
-export async function openPage (app: FastifyInstance, url: string, options: OpenOptions = {}): Promise<{ page: LivePage, socket: WebSocket, joins: ServerFrame[] }> {
+export async function openSocketPage (app: FastifyInstance, url: string, options: OpenOptions = {}): Promise<{ page: LivePage, socket: WebSocket, joins: ServerFrame[] }> {
   const res = await app.inject({ method: 'GET', url, headers: options.headers })
   if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${res.body.slice(0, 200)}`)
   return await attach(app, res.body, options.socketHeaders ?? options.headers, options.join)

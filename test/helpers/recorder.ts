@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core'
 
-// The one in-page recorder of the browser tests. openPage installs it before
+// The one in-page recorder of the browser tests. openChromiumPage installs it before
 // any of the page's scripts, so it sees everything from the first frame on:
 // every WebSocket frame sent and received (before the bundle sees it), every
 // socket opened, every `live:*` DOM event, and what the user did. Each entry
