@@ -18,13 +18,14 @@ export const SLACK = 15
 /** How long clickInTurn waits for each answer (a bound, not a timing claim). */
 const ANSWER_LIMIT_MS = 10_000
 
-export interface Sent { at: number, mono: number, ref: number, h: string, type: string, p: Record<string, unknown>, hit?: string }
+/** An event frame the page sent; `seq` is its place on the wire (see UserEvent.nextTask). */
+export interface Sent { at: number, mono: number, seq: number, ref: number, h: string, type: string, p: Record<string, unknown>, hit?: string }
 export interface Received { at: number, mono: number, t: string, ref?: number, snap?: string, html?: string, code?: string }
 
 /** Event frames the page has sent so far (optionally of one handler). */
 export async function sent (page: Page, h?: string): Promise<Sent[]> {
-  const all: Sent[] = (await wire(page)).filter((e) => e.dir === 'out' && e.frame.t === 'event').map(({ at, mono, frame: f }) =>
-    ({ at, mono, ref: f.ref!, h: f.h!, type: f.type as string, p: f.p!, ...(f.hit !== undefined && { hit: f.hit as string }) }))
+  const all: Sent[] = (await wire(page)).map((e, seq) => ({ ...e, seq })).filter((e) => e.dir === 'out' && e.frame.t === 'event').map(({ at, mono, seq, frame: f }) =>
+    ({ at, mono, seq, ref: f.ref!, h: f.h!, type: f.type as string, p: f.p!, ...(f.hit !== undefined && { hit: f.hit as string }) }))
   return h === undefined ? all : all.filter((s) => s.h === h)
 }
 

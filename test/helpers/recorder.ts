@@ -31,7 +31,21 @@ export interface LiveEvent {
   classes: string[]
 }
 
-export interface UserEvent { at: number, mono: number, type: string, id: string, value?: string, key?: string }
+export interface UserEvent {
+  at: number
+  mono: number
+  type: string
+  id: string
+  value?: string
+  key?: string
+  /**
+   * How many frames the wire held when the page's next task began: a frame
+   * whose `seq` is below it left in the same task as this event (or in one
+   * of its microtasks), before any timer could fire. "Sent at once", as an
+   * order rather than a number of milliseconds a loaded machine may exceed.
+   */
+  nextTask: number
+}
 
 export const LIVE_EVENTS = ['live:connected', 'live:disconnected', 'live:patched', 'live:error', 'live:debug'] as const
 
@@ -77,7 +91,9 @@ export function recordPage (): void {
   for (const type of ['input', 'keydown', 'keyup', 'click', 'focusout', 'submit']) {
     document.addEventListener(type, (e) => {
       const el = e.target as HTMLInputElement
-      rec.user.push({ at: Date.now(), mono: performance.now(), type, id: el.id ?? '', value: el.value, key: (e as KeyboardEvent).key })
+      const entry = { at: Date.now(), mono: performance.now(), type, id: el.id ?? '', value: el.value, key: (e as KeyboardEvent).key, nextTask: -1 }
+      rec.user.push(entry)
+      setTimeout(() => { entry.nextTask = rec.wire.length }, 0)
     }, true)
   }
 }
