@@ -2,7 +2,7 @@ import t from 'tap'
 import type { Page } from 'playwright-core'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { closeSocket, socketCount, wire } from '../helpers/recorder.js'
-import { ClientStatePage, record } from '../helpers/ui-client-state.js'
+import { ClientStatePage, record } from '../fixtures/client-state-views.js'
 
 // The page's bus, `window.live.bus`: subscribe(key, fn) returns an
 // unsubscribe, get(key) reads the current value; values are JSON copies, and

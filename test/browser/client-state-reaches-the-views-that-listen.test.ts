@@ -2,7 +2,7 @@ import t from 'tap'
 import type { Page } from 'playwright-core'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { liveEvents, waitLiveEvents, wire } from '../helpers/recorder.js'
-import { ClientStatePage, record } from '../helpers/ui-client-state.js'
+import { ClientStatePage, record } from '../fixtures/client-state-views.js'
 
 // A page with three views: the filter publishes `filter` and `range` with
 // @clientState; the list and the stats listen. After the handler, every view

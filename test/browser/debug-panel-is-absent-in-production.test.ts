@@ -3,7 +3,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import type { Browser } from 'playwright-core'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { liveEvents } from '../helpers/recorder.js'
-import { DebugPage } from '../helpers/ui-debug.js'
+import { DebugPage } from '../fixtures/debug-views.js'
 
 // With `debug: false`, or NODE_ENV=production and no `debug` option, nothing
 // of the debug panel reaches the page: no data-live-debug, no data-live-view,

@@ -2,7 +2,8 @@ import t from 'tap'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { closeSocket, wire } from '../helpers/recorder.js'
 import { deferred } from '../helpers/deferred.js'
-import { DebugPage, panelLog, panelOpen, panelViews, record } from '../helpers/ui-debug.js'
+import { DebugPage, record } from '../fixtures/debug-views.js'
+import { panelLog, panelOpen, panelViews } from '../helpers/ui-debug.js'
 
 // In development the page loads the debug panel: a small button toggles an
 // overlay that lists each view with its handlers (description, params

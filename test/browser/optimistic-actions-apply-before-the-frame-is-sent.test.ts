@@ -1,7 +1,8 @@
 import t from 'tap'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { deferred } from '../helpers/deferred.js'
-import { OptimisticView, atSend, installProbes, press, probe, record, snap } from '../helpers/ui-optimistic.js'
+import { OptimisticView, record } from '../fixtures/optimistic-views.js'
+import { atSend, installProbes, press, probe, snap } from '../helpers/ui-optimistic.js'
 
 // An @optimistic handler's live-optimistic actions are applied in the event
 // listener itself: the page already shows them when the frame leaves, within

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
-import { OptimisticView, atSend, installProbes, press, probe, record, snap } from '../helpers/ui-optimistic.js'
+import { OptimisticView, record } from '../fixtures/optimistic-views.js'
+import { atSend, installProbes, press, probe, snap } from '../helpers/ui-optimistic.js'
 
 // When an @optimistic handler throws (handler_error) or is refused
 // (forbidden), the browser undoes exactly what its actions changed, and the

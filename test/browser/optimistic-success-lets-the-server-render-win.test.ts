@@ -3,7 +3,8 @@ import type { Page } from 'playwright-core'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 import { deferred } from '../helpers/deferred.js'
-import { OptimisticView, installProbes, record, snap } from '../helpers/ui-optimistic.js'
+import { OptimisticView, record } from '../fixtures/optimistic-views.js'
+import { installProbes, snap } from '../helpers/ui-optimistic.js'
 
 // While an @optimistic call is in flight its change survives every morph (the
 // @loading patch, the replies of other calls); when it succeeds, the server's
