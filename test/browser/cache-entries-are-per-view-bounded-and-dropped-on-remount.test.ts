@@ -1,8 +1,8 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { CACHE_MAX } from '../../browser/constants.js'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { clickAndRead, clickInTurn, dropSockets, openRecordedPage, sent, texts, waitAnswered, waitReconnected } from '../helpers/policy.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { clickAndRead, clickInTurn, dropSockets, sent, texts, waitAnswered, waitReconnected } from '../helpers/policy.js'
 import { CacheParentView, CacheView, resetCalls, resetRuns, runs, shows } from '../fixtures/policy-views.js'
 
 // The browser keeps @cache results per live root, in an LRU of CACHE_MAX
@@ -17,7 +17,7 @@ t.beforeEach(() => {
 
 async function open (t: Tap.Test, path = '/cache') {
   const { app, url } = await serve(t, [['/cache', CacheView], ['/nested', CacheParentView]], { debug: false })
-  return { app, page: await openRecordedPage(t, browser, `${url}${path}`) }
+  return { app, page: await openChromiumPage(t, browser, `${url}${path}`) }
 }
 
 const hits = async (page: Page): Promise<boolean[]> => (await sent(page, 'show')).map((s) => s.hit !== undefined)

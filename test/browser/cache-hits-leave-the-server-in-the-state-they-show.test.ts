@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { answerTo, clickAndRead, clickInTurn, openRecordedPage, received, sent, texts, waitAnswered } from '../helpers/policy.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { answerTo, clickAndRead, clickInTurn, received, sent, texts, waitAnswered } from '../helpers/policy.js'
 import { CacheView, calls, resetCalls, resetRuns, runs } from '../fixtures/policy-views.js'
 
 // A cache hit shows a stored render; the server then puts the view back in
@@ -20,7 +20,7 @@ const SHOWN = ['#page', '#result', '#note', '#bumps']
 
 async function open (t: Tap.Test): Promise<Page> {
   const { url } = await serve(t, [['/cache', CacheView]], { debug: false })
-  return await openRecordedPage(t, browser, `${url}/cache`)
+  return await openChromiumPage(t, browser, `${url}/cache`)
 }
 
 async function shown (page: Page): Promise<string[]> {

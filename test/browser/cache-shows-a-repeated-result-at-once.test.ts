@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { answerTo, clickAndRead, clickInTurn, openRecordedPage, quietUntil, received, sent, waitAnswered } from '../helpers/policy.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { answerTo, clickAndRead, clickInTurn, quietUntil, received, sent, waitAnswered } from '../helpers/policy.js'
 import { CacheView, calls, failures, resetCalls, resetRuns, runs } from '../fixtures/policy-views.js'
 
 // @cache in the browser: the first call of a key goes to the server; a repeat
@@ -21,7 +21,7 @@ const SHOWN = ['#page', '#result']
 
 async function open (t: Tap.Test): Promise<Page> {
   const { url } = await serve(t, [['/cache', CacheView]], { debug: false })
-  return await openRecordedPage(t, browser, `${url}/cache`)
+  return await openChromiumPage(t, browser, `${url}/cache`)
 }
 
 async function shown (page: Page): Promise<string[]> {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildDemo } from '../../examples/server.js'
-import { launchBrowser, openPage } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage } from '../helpers/browser.js'
 import { inspect, startRedis, until } from '../helpers/redis.js'
 import { messages, online, say, spawnDemo, waitMessage, waitOnline } from '../helpers/ui-chat.js'
 
@@ -33,8 +33,8 @@ async function announce (base: string, room: string, text: string): Promise<void
 }
 
 t.test("tabs on two processes see each other's messages and presence; the publisher's own view gets its message once", async (t) => {
-  const ann = await openPage(t, browser, `${one}/chat/lobby?name=Ann`)
-  const bob = await openPage(t, browser, `${two}/chat/lobby?name=Bob`)
+  const ann = await openChromiumPage(t, browser, `${one}/chat/lobby?name=Ann`)
+  const bob = await openChromiumPage(t, browser, `${two}/chat/lobby?name=Bob`)
   await waitOnline(ann, ['Ann (you)', 'Bob'])
   await waitOnline(bob, ['Ann', 'Bob (you)'])
   await listening('lobby', 2)
@@ -51,7 +51,7 @@ t.test("tabs on two processes see each other's messages and presence; the publis
   await waitMessage(bob, 'Bob hello from two')
   t.same(await messages(bob), ['Ann hello from one', 'Bob hello from two'], 'and once on the second')
 
-  const ann2 = await openPage(t, browser, `${two}/chat/lobby?name=Ann`)
+  const ann2 = await openChromiumPage(t, browser, `${two}/chat/lobby?name=Ann`)
   await waitOnline(bob, ['Ann ×2', 'Bob (you)'])
   await waitOnline(ann, ['Ann ×2 (you)', 'Bob'])
   t.pass('one person with a tab on each process is one name with ×2')
@@ -60,9 +60,9 @@ t.test("tabs on two processes see each other's messages and presence; the publis
 })
 
 t.test('a message from app.live.publish in a route of one process reaches tabs on both, and no other room', async (t) => {
-  const ann = await openPage(t, browser, `${one}/chat/lobby?name=Ann`)
-  const bob = await openPage(t, browser, `${two}/chat/lobby?name=Bob`)
-  const cat = await openPage(t, browser, `${two}/chat/random?name=Cat`)
+  const ann = await openChromiumPage(t, browser, `${one}/chat/lobby?name=Ann`)
+  const bob = await openChromiumPage(t, browser, `${two}/chat/lobby?name=Bob`)
+  const cat = await openChromiumPage(t, browser, `${two}/chat/random?name=Cat`)
   await listening('lobby', 2)
   await listening('random', 1)
   await announce(one, 'lobby', 'deploy at 5')
@@ -78,13 +78,13 @@ t.test('a message from app.live.publish in a route of one process reaches tabs o
 })
 
 t.test("closing a tab on one process takes its presence out of the other process's list", async (t) => {
-  const ann = await openPage(t, browser, `${one}/chat/lobby?name=Ann`)
-  const bob = await openPage(t, browser, `${two}/chat/lobby?name=Bob`)
+  const ann = await openChromiumPage(t, browser, `${one}/chat/lobby?name=Ann`)
+  const bob = await openChromiumPage(t, browser, `${two}/chat/lobby?name=Bob`)
   await waitOnline(ann, ['Ann (you)', 'Bob'])
   await bob.close()
   await waitOnline(ann, ['Ann (you)'])
   t.pass('a tab of the second process closed: gone from the first')
-  const bob2 = await openPage(t, browser, `${two}/chat/lobby?name=Bob`)
+  const bob2 = await openChromiumPage(t, browser, `${two}/chat/lobby?name=Bob`)
   await waitOnline(bob2, ['Ann', 'Bob (you)'])
   await ann.close()
   await waitOnline(bob2, ['Bob (you)'])
@@ -93,8 +93,8 @@ t.test("closing a tab on one process takes its presence out of the other process
 
 // Last: it kills the second process.
 t.test("kill -9 of a process: its presence entries leave the other's list within 15 s", async (t) => {
-  const ann = await openPage(t, browser, `${one}/chat/lobby?name=Ann`)
-  await openPage(t, browser, `${two}/chat/lobby?name=Bob`)
+  const ann = await openChromiumPage(t, browser, `${one}/chat/lobby?name=Ann`)
+  await openChromiumPage(t, browser, `${two}/chat/lobby?name=Bob`)
   await waitOnline(ann, ['Ann (you)', 'Bob'])
   await second.kill('SIGKILL')
   const killed = Date.now()

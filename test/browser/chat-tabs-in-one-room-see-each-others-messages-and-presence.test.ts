@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildDemo } from '../../examples/server.js'
-import { launchBrowser, openPage } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage } from '../helpers/browser.js'
 import { messages, online, say, waitMessage, waitOnline } from '../helpers/ui-chat.js'
 
 // The demo's chat room in one process (no Redis): what two people with a
@@ -13,7 +13,7 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
 
 t.test('the home page links the chat, and a visitor without a name is asked for one', async (t) => {
-  const home = await openPage(t, browser, url)
+  const home = await openChromiumPage(t, browser, url)
   await home.click('a[href="/chat/lobby"] >> nth=-1')
   await home.waitForSelector('#name-form')
   t.equal(await home.locator('#say-text').count(), 0, 'no message box before a name')
@@ -25,8 +25,8 @@ t.test('the home page links the chat, and a visitor without a name is asked for 
 })
 
 t.test("two tabs in one room see each other's messages and presence", async (t) => {
-  const ann = await openPage(t, browser, `${url}/chat/lobby?name=Ann`)
-  const bob = await openPage(t, browser, `${url}/chat/lobby?name=Bob`)
+  const ann = await openChromiumPage(t, browser, `${url}/chat/lobby?name=Ann`)
+  const bob = await openChromiumPage(t, browser, `${url}/chat/lobby?name=Bob`)
   await waitOnline(ann, ['Ann (you)', 'Bob'])
   await waitOnline(bob, ['Ann', 'Bob (you)'])
 
@@ -42,9 +42,9 @@ t.test("two tabs in one room see each other's messages and presence", async (t) 
 })
 
 t.test('one person in two tabs is one name with ×2; closing a tab takes its presence away', async (t) => {
-  const ann = await openPage(t, browser, `${url}/chat/lobby?name=Ann`)
-  const ann2 = await openPage(t, browser, `${url}/chat/lobby?name=Ann`)
-  const bob = await openPage(t, browser, `${url}/chat/lobby?name=Bob`)
+  const ann = await openChromiumPage(t, browser, `${url}/chat/lobby?name=Ann`)
+  const ann2 = await openChromiumPage(t, browser, `${url}/chat/lobby?name=Ann`)
+  const bob = await openChromiumPage(t, browser, `${url}/chat/lobby?name=Bob`)
   await waitOnline(bob, ['Ann ×2', 'Bob (you)'])
   await ann2.close()
   await waitOnline(bob, ['Ann', 'Bob (you)'])
@@ -54,9 +54,9 @@ t.test('one person in two tabs is one name with ×2; closing a tab takes its pre
 })
 
 t.test('a message from app.live.publish in an HTTP route reaches every tab of the room, and no other room', async (t) => {
-  const ann = await openPage(t, browser, `${url}/chat/lobby?name=Ann`)
-  const bob = await openPage(t, browser, `${url}/chat/lobby?name=Bob`)
-  const cat = await openPage(t, browser, `${url}/chat/random?name=Cat`)
+  const ann = await openChromiumPage(t, browser, `${url}/chat/lobby?name=Ann`)
+  const bob = await openChromiumPage(t, browser, `${url}/chat/lobby?name=Bob`)
+  const cat = await openChromiumPage(t, browser, `${url}/chat/random?name=Cat`)
   const announce = async (room: string, text: string): Promise<void> => {
     const res = await fetch(`${url}/chat/${room}/announce`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) })
     t.equal(res.status, 200, `POST /chat/${room}/announce`)

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { launchBrowser, liveEvents, openPage, recordLiveEvents, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 /** What the server received, in order. */
 let calls: Array<{ handler: string, params: Record<string, unknown> }> = []
@@ -38,8 +39,8 @@ t.beforeEach(() => { calls = [] })
 
 t.test('a click calls the handler and the page shows the new state', async (t) => {
   const { url } = await serve(t, [['/clicks', ClickView]])
-  const page = await openPage(t, browser, `${url}/clicks`)
-  await recordLiveEvents(page)
+  const page = await openChromiumPage(t, browser, `${url}/clicks`)
+  await forgetRecorded(page)
   t.equal(await page.textContent('#count'), '0')
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
@@ -54,7 +55,7 @@ t.test('a click calls the handler and the page shows the new state', async (t) =
 
 t.test('data-* attributes arrive camelCased, and a schema coerces "5" to 5', async (t) => {
   const { url } = await serve(t, [['/clicks', ClickView]])
-  const page = await openPage(t, browser, `${url}/clicks`)
+  const page = await openChromiumPage(t, browser, `${url}/clicks`)
   await page.click('#item-5 .pick')
   await page.waitForFunction(() => document.querySelector('#last')!.textContent === 'Coffee #5 (number)')
   t.same(calls, [{ handler: 'pick', params: { itemId: 5, itemLabel: 'Coffee', x: '1' } }])
@@ -63,7 +64,7 @@ t.test('data-* attributes arrive camelCased, and a schema coerces "5" to 5', asy
 
 t.test('a click on a child of the bound element calls the bound element\'s handler with its data-*', async (t) => {
   const { url } = await serve(t, [['/clicks', ClickView]])
-  const page = await openPage(t, browser, `${url}/clicks`)
+  const page = await openChromiumPage(t, browser, `${url}/clicks`)
   await page.click('#inside')
   await page.waitForFunction(() => document.querySelector('#last')!.textContent === 'card #3 (number)')
   t.same(calls, [{ handler: 'pick', params: { itemId: 3, itemLabel: 'card' } }])
@@ -71,8 +72,8 @@ t.test('a click on a child of the bound element calls the bound element\'s handl
 
 t.test('a click on an unbound element sends nothing', async (t) => {
   const { url } = await serve(t, [['/clicks', ClickView]])
-  const page = await openPage(t, browser, `${url}/clicks`)
-  await recordLiveEvents(page)
+  const page = await openChromiumPage(t, browser, `${url}/clicks`)
+  await forgetRecorded(page)
   await page.click('#plain')
   // a bound click after it: its reply comes after anything the first click could have sent
   await page.click('#inc')
@@ -83,7 +84,7 @@ t.test('a click on an unbound element sends nothing', async (t) => {
 
 t.test('elements added by a patch are bound without any wiring', async (t) => {
   const { url } = await serve(t, [['/clicks', AddingView]])
-  const page = await openPage(t, browser, `${url}/clicks`)
+  const page = await openChromiumPage(t, browser, `${url}/clicks`)
   await page.click('#add')
   await page.waitForSelector('#item-7')
   await page.click('#item-7 .pick')

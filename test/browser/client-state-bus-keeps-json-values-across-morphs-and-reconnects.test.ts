@@ -1,8 +1,8 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { ClientStatePage, record } from '../helpers/ui-client-state.js'
-import { openWiredPage, socketCount, wire } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { closeSocket, socketCount, wire } from '../helpers/recorder.js'
+import { ClientStatePage, record } from '../fixtures/client-state-views.js'
 
 // The page's bus, `window.live.bus`: subscribe(key, fn) returns an
 // unsubscribe, get(key) reads the current value; values are JSON copies, and
@@ -22,7 +22,7 @@ const listShows = async (page: Page, name: string, filter: string) =>
   await page.waitForFunction(([name, filter]) => document.getElementById(`${name}-filter`)?.textContent === filter, [name, filter])
 
 t.test('subscribe gets each published value until its unsubscribe is called; get reads the current one', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   t.equal(await page.evaluate(() => {
     const w = window as any
     w.__got = []
@@ -44,7 +44,7 @@ t.test('subscribe gets each published value until its unsubscribe is called; get
 })
 
 t.test('a page script can publish too: every listening view gets the value, subscribers as well', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   await page.evaluate(() => {
     const w = window as any
     w.__got = []
@@ -60,7 +60,7 @@ t.test('a page script can publish too: every listening view gets the value, subs
 })
 
 t.test('values are JSON: every subscriber and every get() has its own copy', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   await page.evaluate(() => {
     const w = window as any
     w.__seen = []
@@ -83,7 +83,7 @@ t.test('values are JSON: every subscriber and every get() has its own copy', asy
 })
 
 t.test('bus values survive morphs, and a listening view that appears later gets them on join', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   await page.click('#pick-open')
   await listShows(page, 'list', 'open')
 
@@ -100,13 +100,13 @@ t.test('bus values survive morphs, and a listening view that appears later gets 
 })
 
 t.test('bus values survive a reconnect, and the remounted listeners get them again', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   await page.click('#pick-open')
   await page.waitForFunction(() => document.getElementById('stats-changes')!.textContent === '1')
   t.same(record.mounts, { list: 1 })
 
-  await page.evaluate(() => (window as any).__sockets[0].close())
-  await page.waitForFunction(() => (window as any).__sockets.length === 2 &&
+  await closeSocket(page)
+  await page.waitForFunction(() => (window as any).__live.sockets.length === 2 &&
     [...document.querySelectorAll('[data-live-root]')].every((r) => r.classList.contains('live-connected')))
   t.equal(await socketCount(page), 2)
   await listShows(page, 'list', 'open')

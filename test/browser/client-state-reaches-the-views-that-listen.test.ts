@@ -1,8 +1,8 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { ClientStatePage, record } from '../helpers/ui-client-state.js'
-import { openWiredPage, wire } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { liveEvents, waitLiveEvents, wire } from '../helpers/recorder.js'
+import { ClientStatePage, record } from '../fixtures/client-state-views.js'
 
 // A page with three views: the filter publishes `filter` and `range` with
 // @clientState; the list and the stats listen. After the handler, every view
@@ -30,7 +30,7 @@ async function roots (page: Page) {
 }
 
 t.test('the page has three views, one publishing and two listening', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   const ids = await roots(page)
   t.equal(new Set(Object.values(ids)).size, 4, 'the page and its three embeds each have a root')
   t.same(await page.$eval(`#${ids.list}`, (r) => JSON.parse(r.getAttribute('data-live-listens')!)), ['filter', 'range'])
@@ -39,7 +39,7 @@ t.test('the page has three views, one publishing and two listening', async (t) =
 })
 
 t.test('a @clientState handler\'s values reach both listening views, which re-render', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   const ids = await roots(page)
   t.equal(await page.textContent('#list-items'), 'Write docsFix bugShip it')
   await page.click('#pick-open')
@@ -57,7 +57,7 @@ t.test('a @clientState handler\'s values reach both listening views, which re-re
 })
 
 t.test('onClientState runs before the properties are set', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   await page.click('#pick-open')
   await page.waitForFunction(() => document.getElementById('stats-changes')!.textContent === '1')
   await page.click('#pick-closed')
@@ -69,7 +69,7 @@ t.test('onClientState runs before the properties are set', async (t) => {
 })
 
 t.test('the publisher does not receive its own values back, though it listens to the key', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   const ids = await roots(page)
   await page.click('#pick-open')
   await page.click('#pick-closed')
@@ -81,17 +81,15 @@ t.test('the publisher does not receive its own values back, though it listens to
 })
 
 t.test('a @clientState handler that throws publishes nothing', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/issues`)
+  const page = await openChromiumPage(t, browser, `${url}/issues`)
   await page.evaluate(() => {
     const w = window as any
     w.__got = []
-    w.__errors = []
     w.live.bus.subscribe('filter', (v: unknown) => w.__got.push(v))
-    document.addEventListener('live:error', (e) => w.__errors.push((e as CustomEvent).detail))
   })
   await page.click('#pick-broken')
-  await page.waitForFunction(() => (window as any).__errors.length === 1)
-  t.match(await page.evaluate(() => (window as any).__errors), [{ code: 'handler_error', handler: 'broken' }])
+  await waitLiveEvents(page, 'live:error')
+  t.match((await liveEvents(page, 'live:error')).map((e) => e.detail), [{ code: 'handler_error', handler: 'broken' }])
   t.equal(await page.textContent('#filter-value'), 'broken', 'the state it changed before throwing is rendered')
   t.same(await page.evaluate(() => (window as any).__got), [], 'page subscribers got nothing')
   t.equal(await page.evaluate(() => (window as any).live.bus.get('filter')), undefined)

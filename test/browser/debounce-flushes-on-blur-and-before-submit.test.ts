@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { SLACK, openRecordedPage, quietUntil, sent, texts, userEvents } from '../helpers/policy.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { userEvents } from '../helpers/recorder.js'
+import { quietUntil, sent, SLACK, texts } from '../helpers/policy.js'
 import { DebounceView, calls, resetCalls } from '../fixtures/policy-views.js'
 
 // A pending debounce never outlives its field's focus or its form's submit:
@@ -14,7 +15,7 @@ t.beforeEach(() => resetCalls())
 
 async function open (t: Test): Promise<Page> {
   const { url } = await serve(t, [['/debounce', DebounceView]], { debug: false })
-  return await openRecordedPage(t, browser, `${url}/debounce`)
+  return await openChromiumPage(t, browser, `${url}/debounce`)
 }
 
 t.test('leaving a field sends its pending debounce at once', async (t) => {
@@ -26,7 +27,7 @@ t.test('leaving a field sends its pending debounce at once', async (t) => {
   const blur = (await userEvents(page, 'focusout', 'slow'))[0]!
   const [send] = await sent(page, 'slow')
   t.equal(send!.p.value, 'abc')
-  t.ok(send!.mono - blur.mono < 50, `sent on blur (${send!.mono - blur.mono} ms later), not after the handler's 1500 ms`)
+  t.ok(send!.seq < blur.nextTask, 'sent on blur, in the same task, not after the handler\'s 1500 ms')
   t.ok(calls[0]!.at - lastInput.at < 1000, 'the server ran it long before the wait was up')
   t.same(await texts(page, '#log li'), ['slow abc'], 'the page shows the result')
 
@@ -56,7 +57,7 @@ t.test('submitting a form first sends its pending inputs, in order, then the sub
     ['draft', { field: 'body', value: 'World' }],
     ['save', { title: 'Hello', body: 'World' }],
   ], 'the pending inputs left first, in the order they were typed, then the submit')
-  t.ok(sends.every((s) => s.mono - submitted.mono < 50), 'all of them at the submit')
+  t.ok(sends.every((s) => s.seq < submitted.nextTask), 'all of them at the submit, in its task')
   t.same(calls.map((c) => c.h), ['draft', 'draft', 'save'], 'the server ran them in that order')
   t.same(calls[2]!.p.drafts, { title: 'Hello', body: 'World' }, 'so the submit handler saw the latest drafts')
 
@@ -81,7 +82,7 @@ t.test('live-debounce="blur" sends only when the field is left, and once', async
   await page.waitForSelector('#log li')
   const [send] = await sent(page, 'note')
   t.same(send!.p, { field: 'onblur', value: 'abc' }, 'leaving the field sent the latest value')
-  t.ok(send!.mono - (await userEvents(page, 'focusout', 'onblur'))[0]!.mono < 50, 'at once')
+  t.ok(send!.seq < (await userEvents(page, 'focusout', 'onblur'))[0]!.nextTask, 'at once, in the task of the blur')
 
   // Entering and leaving again without typing sends nothing more.
   await page.focus('#onblur')

@@ -1,6 +1,7 @@
 import t from 'tap'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { SLACK, dropSockets, openRecordedPage, quietUntil, sent, texts, userEvents, waitReconnected } from '../helpers/policy.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { userEvents } from '../helpers/recorder.js'
+import { dropSockets, quietUntil, sent, SLACK, texts, waitReconnected } from '../helpers/policy.js'
 import { DebounceView, calls, resetCalls } from '../fixtures/policy-views.js'
 
 // A debounce pending when the socket drops belongs to a session that is gone:
@@ -11,7 +12,7 @@ t.beforeEach(() => resetCalls())
 
 t.test('a debounce pending when the socket drops is never sent, not even after the reconnect', async (t) => {
   const { app, url } = await serve(t, [['/debounce', DebounceView]], { debug: false })
-  const page = await openRecordedPage(t, browser, `${url}/debounce`)
+  const page = await openChromiumPage(t, browser, `${url}/debounce`)
   await page.type('#late', 'stale', { delay: 10 })
   const lastInput = (await userEvents(page, 'input', 'late')).at(-1)!
   dropSockets(app)

@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import type { Browser } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { DebugPage } from '../helpers/ui-debug.js'
-import { openWiredPage } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { liveEvents } from '../helpers/recorder.js'
+import { DebugPage } from '../fixtures/debug-views.js'
 
 // With `debug: false`, or NODE_ENV=production and no `debug` option, nothing
 // of the debug panel reaches the page: no data-live-debug, no data-live-view,
@@ -31,7 +31,7 @@ async function noPanel (t: Test, browser: Browser, url: string): Promise<void> {
   t.notMatch(html, /data-live-view/, 'the roots carry no view descriptions')
   t.notMatch(html, /live-debug/, 'nothing of the panel at all')
 
-  const page = await openWiredPage(t, browser, `${url}/app`)
+  const page = await openChromiumPage(t, browser, `${url}/app`)
   const requested: string[] = []
   page.on('request', (r) => requested.push(new URL(r.url()).pathname))
   // the page works as usual
@@ -57,15 +57,10 @@ t.test('with NODE_ENV=production and no `debug` option the page carries nothing 
 
 t.test('no live:debug event is dispatched without the panel', async (t) => {
   const { url } = await serveIn(t, 'production', {})
-  const page = await openWiredPage(t, browser, `${url}/app`)
-  await page.evaluate(() => {
-    const w = window as any
-    w.__debugEvents = 0
-    document.addEventListener('live:debug', () => w.__debugEvents++)
-  })
+  const page = await openChromiumPage(t, browser, `${url}/app`)
   await page.click('#ping')
   await page.waitForFunction(() => document.getElementById('pings')!.textContent === '1')
-  t.equal(await page.evaluate(() => (window as any).__debugEvents), 0)
+  t.equal((await liveEvents(page, 'live:debug')).length, 0)
   t.same(await page.evaluate(() => (window as any).live.debug.log), [], 'and no frames are kept')
 })
 

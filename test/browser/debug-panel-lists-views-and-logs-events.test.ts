@@ -1,7 +1,9 @@
 import t from 'tap'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { DebugPage, panelLog, panelOpen, panelViews, record } from '../helpers/ui-debug.js'
-import { gate, openWiredPage, wire } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { closeSocket, wire } from '../helpers/recorder.js'
+import { deferred } from '../helpers/deferred.js'
+import { DebugPage, record } from '../fixtures/debug-views.js'
+import { panelLog, panelOpen, panelViews } from '../helpers/ui-debug.js'
 
 // In development the page loads the debug panel: a small button toggles an
 // overlay that lists each view with its handlers (description, params
@@ -45,7 +47,7 @@ t.test('the page loads the panel lazily: a toggle button, the overlay closed', a
 })
 
 t.test('the overlay lists each view on the page with its handlers: description, params schema, policies', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/debug`)
+  const page = await openChromiumPage(t, browser, `${url}/debug`)
   const [pageId, sideId] = await page.$$eval('[data-live-root]', (els) => els.map((el) => el.id))
   await page.locator('button.toggle').click()
   const views = await panelViews(page)
@@ -63,7 +65,7 @@ t.test('the overlay lists each view on the page with its handlers: description, 
 })
 
 t.test('the open overlay follows the views\' connection state', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/debug`)
+  const page = await openChromiumPage(t, browser, `${url}/debug`)
   await page.locator('button.toggle').click()
   // Registered after the panel's own listener, so it reads what the panel shows at that moment.
   await page.evaluate(() => {
@@ -72,8 +74,8 @@ t.test('the open overlay follows the views\' connection state', async (t) => {
     document.addEventListener('live:disconnected', () => w.__shown.push([...document.getElementById('live-debug')!.shadowRoot!
       .querySelectorAll('.views span')].map((s) => s.textContent!.split(' ').slice(1).join(' '))))
   })
-  await page.evaluate(() => (window as any).__sockets[0].close())
-  await page.waitForFunction(() => (window as any).__sockets.length === 2 &&
+  await closeSocket(page)
+  await page.waitForFunction(() => (window as any).__live.sockets.length === 2 &&
     [...document.querySelectorAll('[data-live-root]')].every((r) => r.classList.contains('live-connected')))
   t.same((await page.evaluate(() => (window as any).__shown)).at(-1), ['not connected', 'not connected'], 'shown as not connected when the socket dropped')
   await page.waitForFunction(() => [...document.getElementById('live-debug')!.shadowRoot!.querySelectorAll('.views span')]
@@ -82,9 +84,9 @@ t.test('the open overlay follows the views\' connection state', async (t) => {
 })
 
 t.test('the log shows each event live: handler, params, time to reply and bytes', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/debug`)
+  const page = await openChromiumPage(t, browser, `${url}/debug`)
   await page.locator('button.toggle').click()
-  const held = gate()
+  const held = deferred()
   record.hold = held.promise
   const clicked = Date.now()
   await page.click('#save')
@@ -93,7 +95,7 @@ t.test('the log shows each event live: handler, params, time to reply and bytes'
     'a row while in flight: the params as sent, no reply yet, the bytes of the @loading patch so far')
 
   const released = Date.now()
-  held.open()
+  held.resolve()
   await page.waitForFunction(() => document.getElementById('saved')!.textContent === '7')
   await page.waitForFunction(() => !document.getElementById('live-debug')!.shadowRoot!.querySelector('tbody.log td:nth-child(3)')!.textContent!.includes('…'))
   const seen = Date.now()
@@ -109,7 +111,7 @@ t.test('the log shows each event live: handler, params, time to reply and bytes'
 })
 
 t.test('the log shows errors, events of every view, and events from before it was opened, newest first', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/debug`)
+  const page = await openChromiumPage(t, browser, `${url}/debug`)
   await page.click('#ping')
   await page.waitForFunction(() => document.getElementById('pings')!.textContent === '1')
   await page.fill('#search', 'ab')

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildDemo } from '../../examples/server.js'
-import { launchBrowser, openPage } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage } from '../helpers/browser.js'
 
 const browser = await launchBrowser(t)
 const app = await buildDemo({ logger: false })
@@ -9,13 +9,13 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
 
 t.test('the home page links every demo', async (t) => {
-  const page = await openPage(t, browser, url)
+  const page = await openChromiumPage(t, browser, url)
   const links = await page.$$eval('a', (as) => as.map((a) => a.getAttribute('href')))
   for (const path of ['/counter', '/search', '/todos', '/dashboard']) t.ok(links.includes(path), path)
 })
 
 t.test('counter: the buttons change the count', async (t) => {
-  const page = await openPage(t, browser, `${url}/counter`)
+  const page = await openChromiumPage(t, browser, `${url}/counter`)
   t.equal(await page.textContent('#count'), '0')
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
@@ -27,7 +27,7 @@ t.test('counter: the buttons change the count', async (t) => {
 })
 
 t.test('todos: add (with Enter and with the button), toggle, remove', async (t) => {
-  const page = await openPage(t, browser, `${url}/todos`)
+  const page = await openChromiumPage(t, browser, `${url}/todos`)
   t.equal(await page.locator('#todos li').count(), 1)
   await page.fill('#todo-text', 'Buy milk')
   await page.press('#todo-text', 'Enter')
@@ -57,7 +57,7 @@ t.test('todos: add (with Enter and with the button), toggle, remove', async (t) 
 })
 
 t.test('todos: an empty todo shows an error', async (t) => {
-  const page = await openPage(t, browser, `${url}/todos`)
+  const page = await openChromiumPage(t, browser, `${url}/todos`)
   await page.press('#todo-text', 'Enter')
   await page.waitForSelector('#todo-error')
   t.equal(await page.textContent('#todo-error'), 'Write something first.')
@@ -65,7 +65,7 @@ t.test('todos: an empty todo shows an error', async (t) => {
 })
 
 t.test('search: typing shows the filtered results', async (t) => {
-  const page = await openPage(t, browser, `${url}/search`)
+  const page = await openChromiumPage(t, browser, `${url}/search`)
   const all = await page.locator('[data-live-root] tbody tr').count()
   t.equal(all, 44, 'every product at first')
   await page.type('#q', 'berry')
@@ -80,7 +80,7 @@ t.test('search: typing shows the filtered results', async (t) => {
 })
 
 t.test('dashboard: choosing a category updates the list and the stats', async (t) => {
-  const page = await openPage(t, browser, `${url}/dashboard`)
+  const page = await openChromiumPage(t, browser, `${url}/dashboard`)
   t.equal(await page.locator('[data-live-root]').count(), 4, 'the page and its three embedded views')
   t.equal(await page.locator('#items li').count(), 6)
   await page.selectOption('#category', 'tech')

@@ -1,7 +1,8 @@
 import t from 'tap'
 import type { ConsoleMessage, Page } from 'playwright-core'
 import { LiveView, eventHandler, optimistic } from '../../lib/index.js'
-import { launchBrowser, liveEvents, openPage, recordLiveEvents, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 // Outside production (debug mode, the default) the bundle writes every
 // live:error to the console, and warns once per element and attribute about
@@ -23,7 +24,7 @@ interface Line { type: string, text: string }
 async function open (t: { teardown (fn: () => unknown): void }, debug: boolean): Promise<{ page: Page, lines: Line[] }> {
   const { url } = await serve(t, [['/console', ConsoleView]], { debug })
   const lines: Line[] = []
-  const page = await openPage(t, browser, `${url}/console`)
+  const page = await openChromiumPage(t, browser, `${url}/console`)
   page.on('console', (m: ConsoleMessage) => lines.push({ type: m.type(), text: m.text() }))
   return { page, lines }
 }
@@ -78,7 +79,7 @@ t.test('the known actions of the same attribute still apply', async (t) => {
 
 t.test('production pages write none of it', async (t) => {
   const { page, lines } = await open(t, false)
-  await recordLiveEvents(page)
+  await forgetRecorded(page)
   await page.click('#missing')
   // replies come in order: the error came before the count changed
   await clickAndWait(page, '#fuzzy', '1')

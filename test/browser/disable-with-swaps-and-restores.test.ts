@@ -1,15 +1,16 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler, loading } from '../../lib/index.js'
-import { launchBrowser, liveEvents, recordLiveEvents, serve } from '../helpers/browser.js'
-import { gate, openWiredPage } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
+import { deferred } from '../helpers/deferred.js'
 
 // The element side of an event in flight: live-pending and aria-busy on the
 // element, and live-disable-with disabling it and swapping its text, kept
 // through the @loading patch that arrives meanwhile, restored after the reply
 // or the error, whatever the element held (text, an <svg>, an <i> icon).
 
-let held = gate()
+let held = deferred()
 let calls: Array<{ handler: string, params: Record<string, unknown> }> = []
 
 class DisableView extends LiveView {
@@ -45,7 +46,7 @@ const browser = await launchBrowser(t)
 const { url } = await serve(t, [['/disable', DisableView]])
 
 t.beforeEach(() => {
-  held = gate()
+  held = deferred()
   calls = []
 })
 
@@ -61,7 +62,7 @@ const look = async (page: Page, selector: string): Promise<Look> => await page.$
 const loadingShown = async (page: Page) => await page.waitForFunction(() => document.getElementById('saving')!.textContent === 'true')
 
 t.test('a button outside a form is disabled with the swapped text while in flight, then restored', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/disable`)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
   t.match(await look(page, '#plain'), { text: 'Save 0', disabled: false, pending: false, busy: null })
   await page.click('#plain')
   await loadingShown(page)
@@ -69,14 +70,14 @@ t.test('a button outside a form is disabled with the swapped text while in fligh
   t.match(await look(page, '#svg'), { disabled: false, pending: false, busy: null }, 'another button of the same handler is untouched')
   t.same(calls, [{ handler: 'save', params: {} }])
 
-  held.open()
+  held.resolve()
   await page.waitForFunction(() => document.getElementById('saved')!.textContent === '1')
   t.match(await look(page, '#plain'), { text: 'Save 1', disabled: false, pending: false, busy: null }, 'restored to the server\'s latest label')
 })
 
 t.test('the element is restored after an error, and an <i> icon comes back', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/disable`)
-  await recordLiveEvents(page)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
+  await forgetRecorded(page)
   const icon = await page.$eval('#icon', (el) => el.innerHTML)
   t.equal(icon, '<i class="icon-trash"></i>')
   await page.click('#icon')
@@ -84,8 +85,8 @@ t.test('the element is restored after an error, and an <i> icon comes back', asy
   t.match(await look(page, '#icon'), { text: 'Wait', disabled: true, pending: true, busy: 'true' })
   t.equal(await page.$('#icon i'), null, 'the icon is swapped out while in flight')
 
-  held.open()
-  await page.waitForFunction(() => (window as any).__liveEvents.some((e: any) => e.name === 'live:error'))
+  held.resolve()
+  await page.waitForFunction(() => (window as any).__live.events.some((e: any) => e.name === 'live:error'))
   t.match(await liveEvents(page, 'live:error'), [{ detail: { code: 'handler_error', handler: 'fail' } }])
   t.match(await look(page, '#icon'), { text: '', disabled: false, pending: false, busy: null })
   t.equal(await page.$eval('#icon', (el) => el.innerHTML), icon, 'the icon is back')
@@ -93,13 +94,13 @@ t.test('the element is restored after an error, and an <i> icon comes back', asy
 })
 
 t.test('an <svg> icon survives the swap as an SVG element', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/disable`)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
   await page.click('#svg')
   await loadingShown(page)
   t.match(await look(page, '#svg'), { text: 'Saving…', disabled: true, pending: true, busy: 'true' })
   t.equal(await page.$('#svg-icon'), null)
 
-  held.open()
+  held.resolve()
   await page.waitForFunction(() => document.getElementById('saved')!.textContent === '1')
   t.match(await look(page, '#svg'), { text: ' Save', disabled: false, pending: false, busy: null })
   t.same(await page.$eval('#svg-icon', (el) => ({
@@ -111,7 +112,7 @@ t.test('an <svg> icon survives the swap as an SVG element', async (t) => {
 })
 
 t.test('a form submit disables its submit button and submit input, and the typed field survives', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/disable`)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
   await page.fill('#title', 'hello')
   await page.click('#submit')
   await loadingShown(page)
@@ -122,7 +123,7 @@ t.test('a form submit disables its submit button and submit input, and the typed
   t.equal(await page.inputValue('#title'), 'hello', 'the field kept its value through the patch')
   t.same(calls, [{ handler: 'submit', params: { title: 'hello' } }])
 
-  held.open()
+  held.resolve()
   await page.waitForFunction(() => document.getElementById('sent')!.textContent === 'hello')
   t.match(await look(page, '#submit'), { text: 'Send', disabled: false, pending: false, busy: null })
   t.match(await look(page, '#submit-input'), { value: 'Go', disabled: false })
@@ -131,13 +132,13 @@ t.test('a form submit disables its submit button and submit input, and the typed
 })
 
 t.test('a live-click button inside a form is disabled and restored without submitting the form', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/disable`)
+  const page = await openChromiumPage(t, browser, `${url}/disable`)
   await page.click('#in-form')
   await loadingShown(page)
   t.match(await look(page, '#in-form'), { text: 'Saving…', disabled: true, pending: true, busy: 'true' })
   t.match(await look(page, '#submit'), { text: 'Send', disabled: false }, 'the form\'s own submit button is untouched')
 
-  held.open()
+  held.resolve()
   await page.waitForFunction(() => document.getElementById('saved')!.textContent === '1')
   t.match(await look(page, '#in-form'), { text: 'Save in form', disabled: false, pending: false, busy: null })
   t.same(calls.map((c) => c.handler), ['save'], 'only the click was sent, no submit')

@@ -3,8 +3,8 @@ import type { Page } from 'playwright-core'
 import { LiveView, eventHandler, permissionRequired } from '../../lib/index.js'
 import type { MountContext } from '../../lib/index.js'
 import { liveStats } from '../../lib/testing.js'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { openWiredPage, socketCount, wire } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents, socketCount, waitLiveEvents, wire } from '../helpers/recorder.js'
 
 // `{{ live.embed('Name', props) }}` renders another live view inline in the
 // HTTP page. Each embed has its own root, state, handlers and permissions,
@@ -73,13 +73,8 @@ t.beforeEach(() => {
 const count = async (page: Page, who: string, n: number) =>
   await page.waitForFunction(([who, n]) => document.getElementById(`${who}-count`)!.textContent === String(n), [who, n] as const)
 
-async function watchErrors (page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as any
-    w.__errors = []
-    document.addEventListener('live:error', (e) => w.__errors.push({ root: (e.target as Element).id, ...(e as CustomEvent).detail }))
-  })
-}
+/** The live:error events so far: the root each was dispatched on, and its detail. */
+const errors = async (page: Page) => (await liveEvents(page, 'live:error')).map((e) => ({ root: e.id, ...e.detail }))
 
 t.test('the HTTP page already holds each embed\'s root and content, inside the parent\'s root', async (t) => {
   const html = await (await fetch(`${url}/embeds`)).text()
@@ -92,7 +87,7 @@ t.test('the HTTP page already holds each embed\'s root and content, inside the p
   t.same(mounts.map((m) => m.props), [{ label: 'first', start: 10 }, { label: 'second', start: 20 }], 'and given as ctx.props')
 
   mounts = []
-  const page = await openWiredPage(t, browser, `${url}/embeds`)
+  const page = await openChromiumPage(t, browser, `${url}/embeds`)
   t.same(await page.$$eval('[data-live-root] [data-live-root]', (els) => els.map((el) => el.parentElement!.id)), ['first-slot', 'second-slot'], 'nested in the parent\'s root')
   t.same(await page.$$eval('[data-live-root]', (els) => els.map((el) => el.classList.contains('live-connected'))), [true, true, true])
   t.equal(await page.textContent('#first-count'), '10', 'the joins kept the HTTP render')
@@ -102,7 +97,7 @@ t.test('the HTTP page already holds each embed\'s root and content, inside the p
 t.test('all the views of the page share one WebSocket', async (t) => {
   // A server of its own, so its counters see this page alone.
   const own = await serve(t, [['/embeds', EmbedParent]])
-  const page = await openWiredPage(t, browser, `${own.url}/embeds`)
+  const page = await openChromiumPage(t, browser, `${own.url}/embeds`)
   t.equal(await socketCount(page), 1, 'the page opened one socket')
   t.equal(liveStats(own.app).sockets, 1, 'the server has one')
   t.equal(liveStats(own.app).views, 3, 'carrying three views')
@@ -114,7 +109,7 @@ t.test('all the views of the page share one WebSocket', async (t) => {
 })
 
 t.test('each embed has its own state and handlers', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/embeds`)
+  const page = await openChromiumPage(t, browser, `${url}/embeds`)
   const ids = await page.$$eval('[data-live-root]', (els) => els.map((el) => el.id))
   await page.click('#first-inc')
   await count(page, 'first', 11)
@@ -127,16 +122,16 @@ t.test('each embed has its own state and handlers', async (t) => {
   t.same(events.map((f) => f.frame.id), [ids[1], ids[2]], 'each event addressed its own root')
 
   // a handler of the parent is unknown to the embed
-  await watchErrors(page)
+  await forgetRecorded(page)
   await page.click('#first-parent-only')
-  await page.waitForFunction(() => (window as any).__errors.length === 1)
-  t.match(await page.evaluate(() => (window as any).__errors), [{ root: ids[1], code: 'unknown_handler', handler: 'parentOnly' }])
+  await waitLiveEvents(page, 'live:error')
+  t.match(await errors(page), [{ root: ids[1], code: 'unknown_handler', handler: 'parentOnly' }])
   t.equal(calls.length, 2, 'nothing ran')
 })
 
 t.test('each embed has its own permissions', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/embeds`)
-  await watchErrors(page)
+  const page = await openChromiumPage(t, browser, `${url}/embeds`)
+  await forgetRecorded(page)
   const first = await page.$eval('#first-count', (el) => el.closest('[data-live-root]')!.id)
   await page.click('#parent-inc')
   await count(page, 'parent', 1)
@@ -144,8 +139,8 @@ t.test('each embed has its own permissions', async (t) => {
   await count(page, 'parent', 0)
 
   await page.click('#first-reset')
-  await page.waitForFunction(() => (window as any).__errors.length === 1)
-  t.match(await page.evaluate(() => (window as any).__errors), [{ root: first, code: 'forbidden', handler: 'reset' }])
+  await waitLiveEvents(page, 'live:error')
+  t.match(await errors(page), [{ root: first, code: 'forbidden', handler: 'reset' }])
   t.equal(await page.textContent('#first-count'), '10', 'the embed\'s state is untouched')
   t.same(calls, [{ view: 'parent', handler: 'increment' }, { view: 'parent', handler: 'reset' }], 'the embed\'s reset never ran')
 
@@ -154,7 +149,7 @@ t.test('each embed has its own permissions', async (t) => {
 })
 
 t.test('a re-render of the parent keeps each embed\'s state', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/embeds`)
+  const page = await openChromiumPage(t, browser, `${url}/embeds`)
   await page.click('#first-inc')
   await page.click('#first-inc')
   await count(page, 'first', 12)

@@ -1,7 +1,8 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler, permissionRequired } from '../../lib/index.js'
-import { launchBrowser, liveEvents, openPage, recordLiveEvents, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 /** Which handlers (and plain methods) the server ran, in order. */
 let ran: string[] = []
@@ -48,8 +49,8 @@ t.beforeEach(() => { ran = [] })
 
 async function open (t: { teardown (fn: () => unknown): void }, options = {}) {
   const { url } = await serve(t, [['/errors', ErrorsView]], { permissions: () => [], ...options })
-  const page = await openPage(t, browser, `${url}/errors`)
-  await recordLiveEvents(page)
+  const page = await openChromiumPage(t, browser, `${url}/errors`)
+  await forgetRecorded(page)
   return page
 }
 
@@ -59,7 +60,7 @@ type Tap = { ok (v: unknown, msg?: string): void, equal (a: unknown, b: unknown,
 async function errorAfterClick (t: Tap, page: Page, selector: string) {
   const before = (await liveEvents(page, 'live:error')).length
   await page.click(selector)
-  await page.waitForFunction((n) => (window as any).__liveEvents.filter((e: { name: string }) => e.name === 'live:error').length > n, before)
+  await page.waitForFunction((n) => (window as any).__live.events.filter((e: { name: string }) => e.name === 'live:error').length > n, before)
   const errors = await liveEvents(page, 'live:error')
   t.equal(errors.length, before + 1, 'one error')
   return errors.at(-1)!

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 
 /** The mounted views (the HTTP render's instance is the one the page joins). */
 let views: FocusView[] = []
@@ -43,7 +43,7 @@ t.beforeEach(() => { views = []; calls = [] })
 
 async function open (t: { teardown (fn: () => unknown): void }) {
   const { url } = await serve(t, [['/focus', FocusView]])
-  const page = await openPage(t, browser, `${url}/focus`)
+  const page = await openChromiumPage(t, browser, `${url}/focus`)
   return { page, view: views.at(-1)! }
 }
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { LiveView, eventHandler, type LiveEvent } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 
 /** What the server received, in order. */
 let calls: Array<{ handler: string, type: string, params: Record<string, unknown> }> = []
@@ -36,7 +36,7 @@ t.beforeEach(() => { calls = [] })
 
 async function open (t: { teardown (fn: () => unknown): void }) {
   const { url } = await serve(t, [['/form', FormView]])
-  const page = await openPage(t, browser, `${url}/form`)
+  const page = await openChromiumPage(t, browser, `${url}/form`)
   // a navigation would drop this
   await page.evaluate(() => { (window as any).__samePage = true })
   const saved = (n: number) => page.waitForFunction((n) => Number(document.querySelector('#saved')!.textContent) >= n, n)

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { SLACK, openRecordedPage, quietUntil, sent, texts, userEvents, waitSent } from '../helpers/policy.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { userEvents } from '../helpers/recorder.js'
+import { quietUntil, sent, SLACK, texts, waitSent } from '../helpers/policy.js'
 import { OverrideView, calls, resetCalls } from '../fixtures/policy-views.js'
 
 // An element's live-debounce / live-throttle must be whole milliseconds
@@ -19,7 +20,7 @@ interface Warning { text: string, id: string | undefined }
 /** The page, recording its traffic and every console.warn (its text and the element it names). */
 async function open (t: Test): Promise<Page> {
   const { url } = await serve(t, [['/overrides', OverrideView]], { debug: true })
-  const page = await openRecordedPage(t, browser, `${url}/overrides`)
+  const page = await openChromiumPage(t, browser, `${url}/overrides`)
   // The bundle looks console.warn up when it warns, which is only ever on an event.
   await page.evaluate(() => {
     const w = window as any
@@ -44,13 +45,13 @@ async function warnings (page: Page): Promise<Warning[]> {
 async function inputAll (page: Page, steps: Array<[id: string, value: string]>): Promise<number> {
   return await page.evaluate((steps) => {
     const w = window as any
-    const before = w.__sent.length
+    const before = w.__live.wire.filter((e: any) => e.dir === 'out' && e.frame.t === 'event').length
     for (const [id, value] of steps) {
       const el = document.getElementById(id) as HTMLInputElement
       el.value = value
       el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText' }))
     }
-    return w.__sent.length - before
+    return w.__live.wire.filter((e: any) => e.dir === 'out' && e.frame.t === 'event').length - before
   }, steps)
 }
 
@@ -58,13 +59,13 @@ async function inputAll (page: Page, steps: Array<[id: string, value: string]>):
 async function clickBurst (page: Page, id: string, n: number): Promise<number> {
   return await page.evaluate(([id, n]) => {
     const w = window as any
-    const before = w.__sent.length
+    const before = w.__live.wire.filter((e: any) => e.dir === 'out' && e.frame.t === 'event').length
     const el = document.getElementById(id)!
     for (let k = 1; k <= n; k++) {
       el.dataset.n = String(k)
       el.click()
     }
-    return w.__sent.length - before
+    return w.__live.wire.filter((e: any) => e.dir === 'out' && e.frame.t === 'event').length - before
   }, [id, n] as const)
 }
 
@@ -78,13 +79,13 @@ t.test('an invalid live-debounce is ignored with one warning: the handler\'s wai
   const left = await page.evaluate((ids) => new Promise<number[]>((resolve) => {
     const w = window as any
     const round = (k: number): number => {
-      const before = w.__sent.length
+      const before = w.__live.wire.filter((e: any) => e.dir === 'out' && e.frame.t === 'event').length
       for (const id of ids) {
         const el = document.getElementById(id) as HTMLInputElement
         el.value = `${id}-${k}`
         el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText' }))
       }
-      return w.__sent.length - before
+      return w.__live.wire.filter((e: any) => e.dir === 'out' && e.frame.t === 'event').length - before
     }
     const first = round(1)
     setTimeout(() => resolve([first, round(2)]), 100)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { LiveView, eventHandler, type LiveEvent } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 
 /** What the server received, in order. */
 let calls: Array<{ handler: string, type: string, params: Record<string, unknown> }> = []
@@ -26,7 +26,7 @@ t.beforeEach(() => { calls = [] })
 
 async function open (t: { teardown (fn: () => unknown): void }) {
   const { url } = await serve(t, [['/keys', KeysView]])
-  const page = await openPage(t, browser, `${url}/keys`)
+  const page = await openChromiumPage(t, browser, `${url}/keys`)
   // Replies come in order: once the nth is shown, anything sent before it has been handled too.
   const shown = (n: number) => page.waitForFunction((n) => Number(document.querySelector('#echo')!.textContent) >= n, n)
   return { page, shown }

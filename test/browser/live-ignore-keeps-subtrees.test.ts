@@ -1,6 +1,6 @@
 import t from 'tap'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 
 let calls: string[] = []
 
@@ -24,7 +24,7 @@ t.beforeEach(() => { calls = [] })
 
 async function open (t: { teardown (fn: () => unknown): void }) {
   const { url } = await serve(t, [['/ignore', IgnoreView]])
-  const page = await openPage(t, browser, `${url}/ignore`)
+  const page = await openChromiumPage(t, browser, `${url}/ignore`)
   const count = (n: number) => page.waitForFunction((n) => document.querySelector('#count')!.textContent === String(n), n)
   return { page, count }
 }

@@ -1,12 +1,13 @@
 import t from 'tap'
 import { LiveView, eventHandler, loading } from '../../lib/index.js'
-import { launchBrowser, liveEvents, recordLiveEvents, serve } from '../helpers/browser.js'
-import { gate, openWiredPage, wire } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents, wire } from '../helpers/recorder.js'
+import { deferred } from '../helpers/deferred.js'
 
 // @loading: the flag is rendered to the page before the handler body goes on,
 // and is false again after, whether the handler returned or threw.
 
-let gates = { save: gate(), load: gate(), fail: gate() }
+let gates = { save: deferred(), load: deferred(), fail: deferred() }
 /** What the server received: each handler as it entered, with the flags it saw. */
 let calls: Array<{ handler: string, isSaving: boolean, isLoading: boolean }> = []
 
@@ -47,14 +48,14 @@ const browser = await launchBrowser(t)
 const { url } = await serve(t, [['/loading', LoadingView]])
 
 t.beforeEach(() => {
-  gates = { save: gate(), load: gate(), fail: gate() }
+  gates = { save: deferred(), load: deferred(), fail: deferred() }
   calls = []
 })
 
 const text = (id: string) => `document.getElementById('${id}').textContent`
 
 t.test('the flag is shown as true while the handler is still held', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/loading`)
+  const page = await openChromiumPage(t, browser, `${url}/loading`)
   t.equal(await page.textContent('#saving'), 'false')
   await page.click('#save')
   await page.waitForFunction(`${text('saving')} === 'true'`)
@@ -66,7 +67,7 @@ t.test('the flag is shown as true while the handler is still held', async (t) =>
   t.notOk(frames.some((f) => f.dir === 'in' && f.frame.ref === sent.frame.ref), 'no reply to the event yet')
   t.equal(frames.filter((f) => f.dir === 'in' && f.frame.t === 'patch').length, 1, 'one patch carried the flag')
 
-  gates.save.open()
+  gates.save.resolve()
   await page.waitForFunction(`${text('saved')} === '1'`)
   t.equal(await page.textContent('#saving'), 'false', 'false again in the same render as the result')
   const after = await wire(page)
@@ -76,25 +77,25 @@ t.test('the flag is shown as true while the handler is still held', async (t) =>
 })
 
 t.test('the flag is false again when the handler throws', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/loading`)
-  await recordLiveEvents(page)
+  const page = await openChromiumPage(t, browser, `${url}/loading`)
+  await forgetRecorded(page)
   await page.click('#fail')
   await page.waitForFunction(`${text('saving')} === 'true'`)
   t.same(calls, [{ handler: 'fail', isSaving: true, isLoading: false }])
-  gates.fail.open()
+  gates.fail.resolve()
   await page.waitForFunction(`${text('saving')} === 'false'`)
-  await page.waitForFunction(() => (window as any).__liveEvents.some((e: any) => e.name === 'live:error'))
+  await page.waitForFunction(() => (window as any).__live.events.some((e: any) => e.name === 'live:error'))
   t.match(await liveEvents(page, 'live:error'), [{ detail: { code: 'handler_error', handler: 'fail' } }])
 
   // the view is still usable, and the flag works again
   await page.click('#save')
   await page.waitForFunction(`${text('saving')} === 'true'`)
-  gates.save.open()
+  gates.save.resolve()
   await page.waitForFunction(`${text('saved')} === '1' && ${text('saving')} === 'false'`)
 })
 
 t.test('one view has several loading flags, each on only while its own handler runs', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/loading`)
+  const page = await openChromiumPage(t, browser, `${url}/loading`)
   // Both in flight: the view's queue runs load after save.
   await page.click('#save')
   await page.click('#load')
@@ -102,7 +103,7 @@ t.test('one view has several loading flags, each on only while its own handler r
   t.equal(await page.textContent('#loading'), 'false', 'load has not started')
   t.same(calls.map((c) => c.handler), ['save'])
 
-  gates.save.open()
+  gates.save.resolve()
   await page.waitForFunction(`${text('loading')} === 'true'`)
   t.equal(await page.textContent('#saving'), 'false')
   t.equal(await page.textContent('#saved'), '1')
@@ -111,7 +112,7 @@ t.test('one view has several loading flags, each on only while its own handler r
     { handler: 'load', isSaving: false, isLoading: true },
   ], 'each handler saw only its own flag')
 
-  gates.load.open()
+  gates.load.resolve()
   await page.waitForFunction(`${text('loaded')} === '1'`)
   t.equal(await page.textContent('#loading'), 'false')
   t.equal(await page.textContent('#saving'), 'false')

@@ -1,7 +1,8 @@
 import t from 'tap'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { OptimisticView, atSend, installProbes, press, probe, record, snap } from '../helpers/ui-optimistic.js'
-import { gate, openWiredPage } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { deferred } from '../helpers/deferred.js'
+import { OptimisticView, record } from '../fixtures/optimistic-views.js'
+import { atSend, installProbes, press, probe, snap } from '../helpers/ui-optimistic.js'
 
 // An @optimistic handler's live-optimistic actions are applied in the event
 // listener itself: the page already shows them when the frame leaves, within
@@ -44,7 +45,7 @@ const families: Record<string, Case[]> = {
 
 for (const [family, cases] of Object.entries(families)) {
   t.test(`${family} are applied in the event's own listener, before the event frame is sent`, async (t) => {
-    const page = await openWiredPage(t, browser, `${url}/opt`)
+    const page = await openChromiumPage(t, browser, `${url}/opt`)
     await installProbes(page)
     let n = 0
     for (const { kind, id, before, after, params = {} } of cases) {
@@ -64,11 +65,11 @@ for (const [family, cases] of Object.entries(families)) {
 }
 
 t.test('a checkbox keeps the user\'s tick without waiting, through the loading patch', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
+  const page = await openChromiumPage(t, browser, `${url}/opt`)
   await installProbes(page)
   await probe(page, 'box')
   // Held at the server: the @loading patch (rendered while `agreed` is still false) arrives meanwhile.
-  const held = gate()
+  const held = deferred()
   record.gates = { agreed: held.promise }
   await page.click('#box')
   const seen = await atSend(page)
@@ -77,16 +78,16 @@ t.test('a checkbox keeps the user\'s tick without waiting, through the loading p
   await page.waitForFunction(() => document.getElementById('busy')!.textContent === 'true')
   t.equal((await snap(page, 'box')).checked, true, 'still ticked after a render that has no `checked`')
   t.same(record.calls, [{ handler: 'act', params: { field: 'agreed', value: true } }])
-  held.open()
+  held.resolve()
   await page.waitForFunction(() => document.getElementById('n')!.textContent === '1')
   t.equal((await snap(page, 'box')).checked, true, 'and ticked after the server agreed')
 })
 
 t.test('a text field and a select keep the user\'s values without waiting, through the loading patch', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
+  const page = await openChromiumPage(t, browser, `${url}/opt`)
   await installProbes(page)
-  const name = gate()
-  const pick = gate()
+  const name = deferred()
+  const pick = deferred()
   record.gates = { name: name.promise, pick: pick.promise }
 
   await probe(page, 'name')
@@ -97,7 +98,7 @@ t.test('a text field and a select keep the user\'s values without waiting, throu
   t.ok(typed.atEvent.sent, 'sent within the change event')
   await page.waitForFunction(() => document.getElementById('busy')!.textContent === 'true')
   t.equal(await page.inputValue('#name'), 'grace', 'kept through a render that still says value="ada"')
-  name.open()
+  name.resolve()
   await page.waitForFunction(() => document.getElementById('n')!.textContent === '1')
   t.equal(await page.inputValue('#name'), 'grace')
 
@@ -108,7 +109,7 @@ t.test('a text field and a select keep the user\'s values without waiting, throu
   t.ok(picked.atEvent.sent)
   await page.waitForFunction(() => document.getElementById('busy')!.textContent === 'true')
   t.equal(await page.inputValue('#pick'), 'y', 'kept through a render that still selects x')
-  pick.open()
+  pick.resolve()
   await page.waitForFunction(() => document.getElementById('n')!.textContent === '2')
   t.equal(await page.inputValue('#pick'), 'y')
   t.same(record.calls.map((c) => c.params), [{ field: 'name', value: 'grace' }, { field: 'pick', value: 'y' }])

@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { OptimisticView, atSend, installProbes, press, probe, record, snap } from '../helpers/ui-optimistic.js'
-import { openWiredPage } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { OptimisticView, record } from '../fixtures/optimistic-views.js'
+import { atSend, installProbes, press, probe, snap } from '../helpers/ui-optimistic.js'
 
 // When an @optimistic handler throws (handler_error) or is refused
 // (forbidden), the browser undoes exactly what its actions changed, and the
@@ -19,7 +19,7 @@ t.beforeEach(() => {
 /** Errors (with the time they arrived) and every change of the root's live-optimistic-error class. */
 /** The view's page (with `query`), its wire recorded, the optimistic probes in place and the root watched. */
 async function openProbed (t: Test, query: string): Promise<Page> {
-  const page = await openWiredPage(t, browser, `${url}/opt${query}`)
+  const page = await openChromiumPage(t, browser, `${url}/opt${query}`)
   await installProbes(page)
   await watchRoot(page)
   return page
@@ -120,7 +120,7 @@ t.test('after an error a checkbox, a text field, a select and a textarea return 
 })
 
 t.test('a control whose handler changed its field before throwing shows the server\'s new value', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
+  const page = await openChromiumPage(t, browser, `${url}/opt`)
   await watchRoot(page)
   await page.click('#box-late')
   await errorCount(page, 1)
@@ -168,7 +168,7 @@ t.test('a forbidden call is undone the same way, and its handler never runs', as
 })
 
 t.test('the root wears live-optimistic-error for about 2 s after a failed optimistic call', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt?h=guarded`)
+  const page = await openChromiumPage(t, browser, `${url}/opt?h=guarded`)
   await watchRoot(page)
   await page.click('#add')
   await errorCount(page, 1)
@@ -182,7 +182,7 @@ t.test('the root wears live-optimistic-error for about 2 s after a failed optimi
 })
 
 t.test('a successful optimistic call never sets live-optimistic-error', async (t) => {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
+  const page = await openChromiumPage(t, browser, `${url}/opt`)
   await watchRoot(page)
   await page.click('#add')
   await page.waitForFunction(() => document.getElementById('n')!.textContent === '1')

@@ -1,8 +1,10 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { OptimisticView, installProbes, record, snap } from '../helpers/ui-optimistic.js'
-import { gate, openWiredPage } from '../helpers/ui-wire.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
+import { deferred } from '../helpers/deferred.js'
+import { OptimisticView, record } from '../fixtures/optimistic-views.js'
+import { installProbes, snap } from '../helpers/ui-optimistic.js'
 
 // While an @optimistic call is in flight its change survives every morph (the
 // @loading patch, the replies of other calls); when it succeeds, the server's
@@ -21,31 +23,26 @@ const shows = async (page: Page, id: string, text: string) =>
   await page.waitForFunction(([id, text]) => document.getElementById(id!)!.textContent === text, [id, text])
 
 /** The view's page with its wire recorded and the optimistic probes in place. */
-async function open (t: Parameters<typeof openWiredPage>[0]): Promise<Page> {
-  const page = await openWiredPage(t, browser, `${url}/opt`)
+async function open (t: Parameters<typeof openChromiumPage>[0]): Promise<Page> {
+  const page = await openChromiumPage(t, browser, `${url}/opt`)
   await installProbes(page)
   return page
 }
 
 /** Holds the handler's calls for `a` and `b` until the test opens each gate. */
-function holdAandB (): { a: ReturnType<typeof gate>, b: ReturnType<typeof gate> } {
-  const a = gate()
-  const b = gate()
+function holdAandB (): { a: ReturnType<typeof deferred<void>>, b: ReturnType<typeof deferred<void>> } {
+  const a = deferred()
+  const b = deferred()
   record.gates = { a: a.promise, b: b.promise }
   return { a, b }
 }
 
-async function watchErrors (page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as any
-    w.__errors = []
-    document.addEventListener('live:error', (e) => w.__errors.push((e as CustomEvent).detail))
-  })
-}
+/** The details of the live:error events so far. */
+const errors = async (page: Page) => (await liveEvents(page, 'live:error')).map((e) => e.detail)
 
 t.test('the change lasts through the loading patch, then the server\'s render replaces it', async (t) => {
   const page = await open(t)
-  const held = gate()
+  const held = deferred()
   record.gates = { '': held.promise }
   await page.click('#count')
   await page.click('#add')
@@ -53,7 +50,7 @@ t.test('the change lasts through the loading patch, then the server\'s render re
   t.match(await snap(page, 'count'), { html: '…', attrs: { 'data-n': 'pending' } }, 'kept through the @loading patch')
   t.same((await snap(page, 'add')).classes, ['done', 'item'])
 
-  held.open()
+  held.resolve()
   await shows(page, 'n', '2')
   t.match(await snap(page, 'count'), { html: 'Count 2', attrs: { 'data-n': '2' } }, 'the server\'s text and attribute')
   t.same((await snap(page, 'add')).classes, ['item'], 'the server did not render the predicted class, so it is gone')
@@ -68,12 +65,12 @@ t.test('two calls in flight on different elements: the first reply keeps the sec
   t.match(await snap(page, 'a'), { classes: ['on', 'pair'], html: 'A…' })
   t.match(await snap(page, 'b'), { classes: ['on', 'pair'], html: 'B…' })
 
-  a.open()
+  a.resolve()
   await shows(page, 'a-state', 'done')
   t.match(await snap(page, 'a'), { classes: ['pair'], html: 'A done' }, 'a shows the server\'s render')
   t.match(await snap(page, 'b'), { classes: ['on', 'pair'], html: 'B…' }, 'b keeps its change through a\'s reply')
 
-  b.open()
+  b.resolve()
   await shows(page, 'b-state', 'done')
   t.match(await snap(page, 'b'), { classes: ['pair'], html: 'B done' })
   t.match(await snap(page, 'a'), { classes: ['pair'], html: 'A done' })
@@ -82,37 +79,37 @@ t.test('two calls in flight on different elements: the first reply keeps the sec
 
 t.test('two calls in flight: the first one\'s error undoes only its own change', async (t) => {
   const page = await open(t)
-  await watchErrors(page)
+  await forgetRecorded(page)
   const { a, b } = holdAandB()
   await page.click('#a-fails')
   await page.click('#b')
   t.match(await snap(page, 'a-fails'), { classes: ['on', 'pair'], html: 'A…' })
 
-  a.open()
-  await page.waitForFunction(() => (window as any).__errors.length === 1)
+  a.resolve()
+  await page.waitForFunction(() => (window as any).__live.events.filter((e: { name: string }) => e.name === 'live:error').length === 1)
   t.match(await snap(page, 'a-fails'), { classes: ['pair'], html: 'A ' }, 'a is undone')
   t.match(await snap(page, 'b'), { classes: ['on', 'pair'], html: 'B…' }, 'b is not')
   t.ok(await page.$eval('[data-live-root]', (r) => r.classList.contains('live-optimistic-error')))
 
-  b.open()
+  b.resolve()
   await shows(page, 'b-state', 'done')
   t.match(await snap(page, 'b'), { classes: ['pair'], html: 'B done' })
-  t.match(await page.evaluate(() => (window as any).__errors), [{ code: 'handler_error', handler: 'act' }])
+  t.match(await errors(page), [{ code: 'handler_error', handler: 'act' }])
 })
 
 t.test('two calls in flight: the second one\'s error does not undo the first one\'s result', async (t) => {
   const page = await open(t)
-  await watchErrors(page)
+  await forgetRecorded(page)
   const { a, b } = holdAandB()
   await page.click('#b')
   await page.click('#a-fails')
-  b.open()
+  b.resolve()
   await shows(page, 'b-state', 'done')
   t.match(await snap(page, 'b'), { classes: ['pair'], html: 'B done' })
   t.match(await snap(page, 'a-fails'), { classes: ['on', 'pair'], html: 'A…' }, 'still in flight, still changed')
 
-  a.open()
-  await page.waitForFunction(() => (window as any).__errors.length === 1)
+  a.resolve()
+  await page.waitForFunction(() => (window as any).__live.events.filter((e: { name: string }) => e.name === 'live:error').length === 1)
   t.match(await snap(page, 'a-fails'), { classes: ['pair'], html: 'A ' })
   t.match(await snap(page, 'b'), { classes: ['pair'], html: 'B done' }, 'b keeps the server\'s render')
 })

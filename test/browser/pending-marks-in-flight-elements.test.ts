@@ -1,7 +1,8 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { launchBrowser, liveEvents, openPage, recordLiveEvents, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 /** Slow calls in progress, each held until the test releases it. */
 let held: Array<{ release: () => void }> = []
@@ -51,7 +52,7 @@ t.beforeEach(() => { held = []; views = []; entered = () => {} })
 
 async function open (t: { teardown (fn: () => unknown): void }) {
   const { url } = await serve(t, [['/pending', PendingView]])
-  const page = await openPage(t, browser, `${url}/pending`)
+  const page = await openChromiumPage(t, browser, `${url}/pending`)
   return { page, view: views.at(-1)! }
 }
 
@@ -107,12 +108,12 @@ t.test('with two events of one element in flight, the marks stay until the last 
 
 t.test('an error reply clears the marks too', async (t) => {
   const { page } = await open(t)
-  await recordLiveEvents(page)
+  await forgetRecorded(page)
   await page.click('#fail')
   await started(1)
   t.same(await marks(page, '#fail'), IN_FLIGHT)
   held[0]!.release()
-  await page.waitForFunction(() => (window as any).__liveEvents.some((e: { name: string }) => e.name === 'live:error'))
+  await page.waitForFunction(() => (window as any).__live.events.some((e: { name: string }) => e.name === 'live:error'))
   t.same((await liveEvents(page, 'live:error')).map((e) => e.detail.code), ['handler_error'])
   t.same(await marks(page, '#fail'), SETTLED)
 })

@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { LiveView, eventHandler, permissionRequired, type LiveOptions, type LiveRouteOptions, type LiveViewClass, type MountContext } from '../../lib/index.js'
 import { LivePage, liveStats, openSocket, parseRoots } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
-import { launchBrowser, liveEvents, openPage, recordLiveEvents, waitConnected } from '../helpers/browser.js'
+import { blankChromiumPage, launchBrowser, openChromiumPage, waitConnected } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 let purges = 0
 /** Every request the permissions resolver was asked about: the GETs and the socket upgrades. */
@@ -58,13 +59,13 @@ t.beforeEach(() => { purges = 0; asked = [] })
 
 t.test('a call without its permission shows as live:error forbidden, and the page stays usable', async (t) => {
   const { url } = await serveWith(t, [['/admin', AdminView]], {})
-  const page = await openPage(t, browser, `${url}/admin`)
-  await recordLiveEvents(page)
+  const page = await openChromiumPage(t, browser, `${url}/admin`)
+  await forgetRecorded(page)
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
 
   await page.click('#purge')
-  await page.waitForFunction(() => (window as any).__liveEvents.some((e: { name: string }) => e.name === 'live:error'))
+  await page.waitForFunction(() => (window as any).__live.events.some((e: { name: string }) => e.name === 'live:error'))
   const [error] = await liveEvents(page, 'live:error')
   t.match(error, { id: await page.getAttribute('[data-live-root]', 'id'), detail: { code: 'forbidden', handler: 'purge', message: /AdminView\.purge\(\) requires the permission "items\.delete"/ } })
   t.equal(purges, 0, 'the handler never ran')
@@ -88,7 +89,7 @@ t.test('a protected route redirects to a login page through onForbidden, and wor
     })
   })
 
-  const page = await openPage(t, browser, `${url}/admin?tab=2`)
+  const page = await openChromiumPage(t, browser, `${url}/admin?tab=2`)
   t.equal(new URL(page.url()).pathname, '/login', 'the forbidden GET was redirected')
   t.equal(await page.textContent('#next'), '/admin?tab=2', 'the login page knows where to go back to')
 
@@ -103,21 +104,14 @@ t.test('a protected route redirects to a login page through onForbidden, and wor
 
 t.test('a page whose socket lacks the route permission gets forbidden joins, for its embed too', async (t) => {
   const { url } = await serveWith(t, [['/dash', DashView, { permissions: 'staff' }]], {})
-  const context = await browser.newContext()
-  t.teardown(() => context.close())
   // Recorded from the first script on, since the joins are refused while the page loads.
-  await context.addInitScript(() => {
-    const errors: unknown[] = (window as any).__errors = []
-    document.addEventListener('live:error', (e) => errors.push({ id: (e.target as Element).id, ...(e as CustomEvent).detail }), true)
-  })
-  const page = await context.newPage()
-  page.on('pageerror', (err) => { throw err })
+  const page = await blankChromiumPage(t, browser)
   // The GET is granted (`?as=staff`), the socket's upgrade request is not: as if the session ended in between.
   await page.goto(`${url}/dash?as=staff`)
-  await page.waitForFunction(() => (window as any).__errors.length === 2)
+  await page.waitForFunction(() => (window as any).__live.events.filter((e: { name: string }) => e.name === 'live:error').length === 2)
   const ids = await page.$$eval('[data-live-root]', (roots) => roots.map((r) => r.id))
   t.equal(ids.length, 2, 'the page holds the view and its embed')
-  const errors = await page.evaluate(() => (window as any).__errors) as Array<{ id: string, code: string, message: string }>
+  const errors: Array<{ id: string, code: string, message: string }> = (await liveEvents(page, 'live:error')).map((e) => ({ id: e.id, ...e.detail }))
   t.same(errors.map((e) => [e.id, e.code]).sort(), ids.map((id) => [id, 'forbidden']).sort(), 'both joins were refused as forbidden')
   t.match(errors[0]!.message, /the route \/dash requires the permission "staff"/)
   t.same(await page.$$eval('[data-live-root]', (roots) => roots.map((r) => [r.classList.contains('live-connected'), r.classList.contains('live-disconnected')])), [[false, true], [false, true]], 'neither view is connected')

@@ -1,8 +1,9 @@
 import t from 'tap'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { LiveView, eventHandler } from '../../lib/index.js'
 import { buildApp, closeWhileBrowsing } from '../helpers/app.js'
-import { launchBrowser, openPage, serve, waitConnected } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve, waitConnected } from '../helpers/browser.js'
+import { liveEvents, socketsOpenedAt } from '../helpers/recorder.js'
 
 /** Which server the views are mounted by (the test "restarts" it). */
 let serverName = 'first'
@@ -30,48 +31,17 @@ class ParentView extends ReconnectView {
 const browser = await launchBrowser(t)
 t.beforeEach(() => { serverName = 'first'; mounts = 0 })
 
-/**
- * Record lifecycle events with their time and the root's classes at that
- * moment, and the time of every WebSocket the bundle opens.
- */
-const RECORDER = () => {
-  const w = window as any
-  w.__log = []
-  w.__sockets = []
-  const WS = window.WebSocket
-  w.WebSocket = class extends WS {
-    constructor (url: string | URL, protocols?: string | string[]) {
-      super(url, protocols)
-      w.__sockets.push(performance.now())
-    }
-  }
-  for (const name of ['live:connected', 'live:disconnected']) {
-    document.addEventListener(name, (e) => {
-      const root = e.target as Element
-      w.__log.push({ name, at: performance.now(), classes: [...root.classList].filter((c) => c.startsWith('live-')).sort() })
-    }, true)
-  }
-}
-
-async function recordingPage (t: { teardown (fn: () => unknown): void }, b: Browser, url: string): Promise<Page> {
-  const context = await b.newContext()
-  t.teardown(() => context.close())
-  await context.addInitScript(RECORDER)
-  const page = await context.newPage()
-  page.on('pageerror', (err) => { throw err })
-  await page.goto(url)
-  await waitConnected(page)
-  return page
-}
-
+// Lifecycle events with their page time (`mono`) and the root's classes at
+// that moment, and when the bundle opened each WebSocket, from the recorder.
 type Entry = { name: string, at: number, classes: string[] }
-const log = (page: Page): Promise<Entry[]> => page.evaluate(() => (window as any).__log)
+const log = async (page: Page): Promise<Entry[]> =>
+  (await liveEvents(page)).filter((e) => e.name === 'live:connected' || e.name === 'live:disconnected').map((e) => ({ name: e.name, at: e.mono, classes: e.classes }))
 const waitLog = (page: Page, n: number, name: string) =>
-  page.waitForFunction(([n, name]) => (window as any).__log.filter((e: Entry) => e.name === name).length >= n, [n, name] as const)
+  page.waitForFunction(([n, name]) => (window as any).__live.events.filter((e: Entry) => e.name === name).length >= n, [n, name] as const)
 
 t.test('when the server drops the socket, roots show it, reconnect after a backoff and work again', async (t) => {
   const { app, url } = await serve(t, [['/r', ReconnectView]])
-  const page = await recordingPage(t, browser, `${url}/r`)
+  const page = await openChromiumPage(t, browser, `${url}/r`)
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
   t.equal(mounts, 1)
@@ -85,7 +55,7 @@ t.test('when the server drops the socket, roots show it, reconnect after a backo
   t.same(disconnected!.classes, ['live-disconnected'], 'live-disconnected (and not live-connected) while the socket is down')
   t.same(connected2!.classes, ['live-connected'])
   t.ok(connected1!.at < disconnected!.at)
-  const sockets: number[] = await page.evaluate(() => (window as any).__sockets)
+  const sockets = await socketsOpenedAt(page)
   t.equal(sockets.length, 2, 'one new socket')
   const delay = sockets[1]! - disconnected!.at
   t.ok(delay >= 125 - 20, `the first retry waits 250 ms scaled by 0.5–1 (waited ${delay.toFixed(0)} ms)`)
@@ -102,7 +72,7 @@ t.test('when the server drops the socket, roots show it, reconnect after a backo
 
 t.test('every root on the page is marked and rejoins over one new socket', async (t) => {
   const { app, url } = await serve(t, [['/p', ParentView]])
-  const page = await recordingPage(t, browser, `${url}/p`)
+  const page = await openChromiumPage(t, browser, `${url}/p`)
   t.equal(await page.locator('[data-live-root]').count(), 2, 'the page and its embedded view')
   for (const c of app.websocketServer.clients) c.terminate()
   await waitLog(page, 2, 'live:disconnected')
@@ -122,7 +92,7 @@ t.test('every root on the page is marked and rejoins over one new socket', async
 t.test('after a server restart on the same port, the page rejoins by remounting from its token', async (t) => {
   const { app, url } = await serve(t, [['/r', ReconnectView]])
   const port = (app.server.address() as { port: number }).port
-  const page = await recordingPage(t, browser, `${url}/r`)
+  const page = await openChromiumPage(t, browser, `${url}/r`)
   t.equal(await page.textContent('#server'), 'first')
   await page.click('#inc')
   await page.waitForFunction(() => document.querySelector('#count')!.textContent === '1')
@@ -130,7 +100,7 @@ t.test('after a server restart on the same port, the page rejoins by remounting 
   await closeWhileBrowsing(app)
   await waitLog(page, 1, 'live:disconnected')
   // stay down long enough for several retries
-  await page.waitForFunction(() => (window as any).__sockets.length >= 5)
+  await page.waitForFunction(() => (window as any).__live.opened.length >= 5)
   serverName = 'second'
   const again = await buildApp(t, [['/r', ReconnectView]])
   await again.listen({ host: '127.0.0.1', port })
@@ -139,7 +109,7 @@ t.test('after a server restart on the same port, the page rejoins by remounting 
   t.equal(await page.textContent('#count'), '0', 'the fresh render of the new server')
 
   // the retries backed off: 250 ms doubling, each scaled by 0.5–1
-  const sockets: number[] = await page.evaluate(() => (window as any).__sockets)
+  const sockets = await socketsOpenedAt(page)
   const gaps = sockets.slice(1).map((at, i) => at - sockets[i]!)
   for (let k = 1; k < 4; k++) {
     const base = 250 * 2 ** k

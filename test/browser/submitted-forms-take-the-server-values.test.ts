@@ -1,7 +1,8 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { LiveView, eventHandler } from '../../lib/index.js'
-import { launchBrowser, liveEvents, openPage, recordLiveEvents, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { forgetRecorded, liveEvents } from '../helpers/recorder.js'
 
 let views: LiveView[] = []
 let received: Array<Record<string, unknown>> = []
@@ -51,7 +52,7 @@ t.beforeEach(() => { views = []; received = []; gate = null })
 
 async function open (t: { teardown (fn: () => unknown): void }, path = '/submit') {
   const { url } = await serve(t, [['/submit', SubmitView], ['/chat', ChatView]])
-  const page = await openPage(t, browser, `${url}${path}`)
+  const page = await openChromiumPage(t, browser, `${url}${path}`)
   return page
 }
 
@@ -100,11 +101,11 @@ t.test('a focused field shows the value the server rendered for it', async (t) =
 
 t.test('a failed submit keeps what the user typed, focused or not', async (t) => {
   const page = await open(t)
-  await recordLiveEvents(page)
+  await forgetRecorded(page)
   await page.fill('#note', 'kept')
   await page.fill('#text', '   ')
   await page.press('#text', 'Enter')
-  await page.waitForFunction(() => (window as any).__liveEvents.some((e: { name: string }) => e.name === 'live:error'))
+  await page.waitForFunction(() => (window as any).__live.events.some((e: { name: string }) => e.name === 'live:error'))
   t.same((await liveEvents(page, 'live:error')).map((e) => e.detail.code), ['handler_error'])
   t.equal(await page.textContent('#error'), 'write something first', 'the state changed before the throw is shown')
   t.same(await focused(page), { id: 'text', value: '   ' })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { LiveView, eventHandler, type LiveEvent } from '../../lib/index.js'
-import { launchBrowser, openPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 
 /** What the server received, in order. */
 let calls: Array<{ handler: string, type: string, params: Record<string, unknown> }> = []
@@ -32,7 +32,7 @@ t.beforeEach(() => { calls = [] })
 
 async function open (t: { teardown (fn: () => unknown): void }) {
   const { url } = await serve(t, [['/typing', TypingView]])
-  const page = await openPage(t, browser, `${url}/typing`)
+  const page = await openChromiumPage(t, browser, `${url}/typing`)
   /** Wait until the page shows the server's answer to (at least) its `n`th call. */
   const shown = (n: number) => page.waitForFunction((n) => parseInt(document.querySelector('#echo')!.textContent!) >= n, n)
   return { page, shown }

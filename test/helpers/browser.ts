@@ -1,19 +1,19 @@
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import type { LiveOptions, LiveRouteOptions, LiveViewClass } from '../../lib/index.js'
 import { buildApp } from './app.js'
-
-const CHROMIUM = process.env.LIVE_CHROMIUM ?? '/usr/bin/chromium'
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
-]
+import { connectOrLaunch } from './chromium.js'
+import { recordPage } from './recorder.js'
 
 interface Tap { teardown (fn: () => unknown): void, before? (fn: () => unknown): void }
 
-/** One Chromium per test file, closed with it. */
+/**
+ * The run's shared Chromium (see chromium.ts), or one of this file's own
+ * when the file runs without tap's `before` script; disconnected (or
+ * closed) with the test. Each page gets its own BrowserContext (openChromiumPage).
+ */
 export async function launchBrowser (t: Tap): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  const browser = await connectOrLaunch()
   t.teardown(() => browser.close())
   return browser
 }
@@ -27,18 +27,26 @@ export async function serve (t: Tap, routes: Array<[string, LiveViewClass, LiveR
 }
 
 /**
- * A new page (own context) at `url`, waiting until every live root has
- * joined. Page errors fail loudly instead of passing silently. `init` runs
- * in the page before any of its scripts (the recording helpers use it).
+ * A new Chromium page (own context) at `url`, recorded from its first
+ * script on (recorder.ts), waiting until every live root has joined. Page
+ * errors fail loudly instead of passing silently. `init` runs in the page
+ * before any of its scripts, after the recorder.
  */
-export async function openPage (t: Tap, browser: Browser, url: string, init?: () => void): Promise<Page> {
+export async function openChromiumPage (t: Tap, browser: Browser, url: string, init?: () => void): Promise<Page> {
+  const page = await blankChromiumPage(t, browser)
+  if (init !== undefined) await page.addInitScript(init)
+  await page.goto(url)
+  await waitConnected(page)
+  return page
+}
+
+/** A new Chromium page (own context, closed with the test), recorded, not yet at any URL: for pages whose roots never join. */
+export async function blankChromiumPage (t: Tap, browser: Browser): Promise<Page> {
   const context = await browser.newContext()
   t.teardown(() => context.close())
   const page = await context.newPage()
   page.on('pageerror', (err) => { throw err })
-  if (init !== undefined) await page.addInitScript(init)
-  await page.goto(url)
-  await waitConnected(page)
+  await page.addInitScript(recordPage)
   return page
 }
 
@@ -48,20 +56,4 @@ export async function waitConnected (page: Page): Promise<void> {
     const roots = document.querySelectorAll('[data-live-root]')
     return roots.length > 0 && Array.from(roots).every((r) => r.classList.contains('live-connected'))
   })
-}
-
-/** Start collecting `live:*` DOM events into `window.__liveEvents`. */
-export async function recordLiveEvents (page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as any
-    w.__liveEvents = []
-    for (const name of ['live:connected', 'live:disconnected', 'live:patched', 'live:error']) {
-      document.addEventListener(name, (e) => w.__liveEvents.push({ name, id: (e.target as Element).id, detail: (e as CustomEvent).detail }), true)
-    }
-  })
-}
-
-export async function liveEvents (page: Page, name?: string): Promise<Array<{ name: string, id: string, detail: any }>> {
-  const events = await page.evaluate(() => (window as any).__liveEvents ?? [])
-  return name === undefined ? events : events.filter((e: { name: string }) => e.name === name)
 }

@@ -15,10 +15,10 @@ interface OpenOptions {
 }
 
 /**
- * Like `openLive`, but keeps the raw socket (to watch it close) and leaves
- * join refusals to the test: `const { page, socket } = await openPage(app, '/x')`.
+ * A socket page: like `openLive` (a LivePage driven over a WebSocket, no browser), but keeps the raw socket (to watch it close) and leaves
+ * join refusals to the test: `const { page, socket } = await openSocketPage(app, '/x')`.
  */
-export async function openPage (app: FastifyInstance, url: string, options: OpenOptions = {}): Promise<{ page: LivePage, socket: WebSocket, joins: ServerFrame[] }> {
+export async function openSocketPage (app: FastifyInstance, url: string, options: OpenOptions = {}): Promise<{ page: LivePage, socket: WebSocket, joins: ServerFrame[] }> {
   const res = await app.inject({ method: 'GET', url, headers: options.headers })
   if (res.statusCode !== 200) throw new Error(`GET ${url} answered ${res.statusCode}: ${res.body.slice(0, 200)}`)
   return await attach(app, res.body, options.socketHeaders ?? options.headers, options.join)
@@ -45,14 +45,6 @@ export async function until (test: () => boolean, what: string, limitMs = 2000):
     if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setImmediate(resolve))
   }
-}
-
-/** A promise with its resolve function, for handlers a test releases. */
-export function deferred<T = void> (): { promise: Promise<T>, resolve: (value: T) => void, reject: (err: unknown) => void } {
-  let resolve!: (value: T) => void
-  let reject!: (err: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
-  return { promise, resolve, reject }
 }
 
 /** The root's HTML as the browser holds it once `frame` has arrived (full renders and deltas applied). */

@@ -1,42 +1,7 @@
 import type { Page } from 'playwright-core'
-import { LiveView, debounce, eventHandler, loading, optimistic, permissionRequired } from '../../lib/index.js'
 
-// The views and panel readers of the debug-panel-*.test.ts files. Each test
-// file runs in its own process, so `record` is per file.
-
-export const record = {
-  /** `save` waits for this, if set; `entered`/`released` are Date.now() stamps. */
-  hold: undefined as Promise<void> | undefined,
-  entered: 0,
-}
-
-export class DebugSide extends LiveView {
-  static override template = 'ui-debug-side.njk'
-  pings = 0
-
-  @eventHandler() ping () { this.pings++ }
-}
-
-export class DebugPage extends LiveView {
-  static override template = 'ui-debug.njk'
-  static override embeds = { Side: DebugSide }
-  saved = 0
-  isSaving = false
-  query = ''
-
-  @eventHandler({ description: 'Save the item', params: { itemId: { type: 'integer' } } })
-  @loading('isSaving') @permissionRequired('items.write') @optimistic
-  async save ({ itemId }: { itemId: number }) {
-    record.entered = Date.now()
-    await record.hold
-    this.saved = itemId
-  }
-
-  @debounce(50) @eventHandler({ description: 'Filter as you type', params: ['value'] })
-  search ({ value }: { value: string }) { this.query = value }
-
-  @eventHandler() boom () { throw new Error('kaboom') }
-}
+// Readers of the debug panel, for the debug-panel-*.test.ts files (their
+// views are in test/fixtures/debug-views.ts).
 
 export interface PanelView { title: string, status: string, handlers: string[][] }
 

@@ -1,65 +1,7 @@
 import type { Page } from 'playwright-core'
-import { LiveView, eventHandler, loading, optimistic, permissionRequired } from '../../lib/index.js'
-import type { MountContext } from '../../lib/index.js'
 
-// The view and page probes of the optimistic-*.test.ts files. Each test file
-// runs in its own process, so `record` is per file.
-
-export const record = {
-  /** What the server received, in order. */
-  calls: [] as Array<{ handler: string, params: Record<string, unknown> }>,
-  /** `act` waits for the gate named by its `which` or `field` param, if the test set one. */
-  gates: {} as Record<string, Promise<void>>,
-}
-
-/**
- * Every button of ui-optimistic.njk calls `h` (`?h=guarded` for the handler
- * nobody may call); `?fail=1` (or a `data-fail` param) makes `act` throw
- * after counting the call in `n`; `data-late` after also setting its field.
- */
-export class OptimisticView extends LiveView {
-  static override template = 'ui-optimistic.njk'
-  h = 'act'
-  failing = false
-  n = 0
-  isBusy = false
-  a = ''
-  b = ''
-  agreed = false
-  name = 'ada'
-  pick = 'x'
-  note = 'first draft'
-
-  override mount ({ query }: MountContext) {
-    if (typeof query.h === 'string') this.h = query.h
-    this.failing = query.fail === '1'
-  }
-
-  @optimistic @loading('isBusy') @eventHandler()
-  async act (p: { which?: 'a' | 'b', field?: 'agreed' | 'name' | 'pick' | 'note', value?: never, fail?: string, late?: string }) {
-    record.calls.push({ handler: 'act', params: p })
-    await record.gates[p.which ?? p.field ?? '']
-    // A failing call changes `n` (rendered before the error), but not what it was asked to change.
-    this.n++
-    // `data-late`: change the field, then throw (the change is kept and rendered, like any function's)
-    if (p.late !== undefined && p.field !== undefined) this[p.field] = p.value!
-    if (this.failing || p.fail !== undefined || p.late !== undefined) throw new Error('refused by the test')
-    if (p.field !== undefined) this[p.field] = p.value!
-    if (p.which !== undefined) this[p.which] = 'done'
-  }
-
-  /** Succeeds and changes nothing: its reply is a bare ack. */
-  @optimistic @eventHandler()
-  still (p: Record<string, unknown>) {
-    record.calls.push({ handler: 'still', params: p })
-  }
-
-  @optimistic() @permissionRequired('opt.write') @eventHandler()
-  guarded (p: Record<string, unknown>) {
-    record.calls.push({ handler: 'guarded', params: p })
-    this.n++
-  }
-}
+// The page probes of the optimistic-*.test.ts files (their view is in
+// test/fixtures/optimistic-views.ts).
 
 export interface Snap {
   classes: string[]
@@ -93,12 +35,12 @@ export async function installProbes (page: Page): Promise<void> {
       }
     }
     w.__probe = null
-    w.__onSend = (f: { t: string }) => {
+    w.__live.onSend = (f: { t: string }) => {
       if (f.t === 'event' && w.__probe) w.__atSend = w.__snap(w.__probe)
     }
     for (const type of ['click', 'change']) {
       window.addEventListener(type, () => {
-        if (w.__probe) w.__atEvent = { snap: w.__snap(w.__probe), sent: w.__wire.some((e: any) => e.dir === 'out' && e.frame.t === 'event') }
+        if (w.__probe) w.__atEvent = { snap: w.__snap(w.__probe), sent: w.__live.wire.some((e: any) => e.dir === 'out' && e.frame.t === 'event') }
       })
     }
   })

@@ -2,7 +2,8 @@ import t, { type Test } from 'tap'
 import { LiveView, background, eventHandler, loading, type LiveEvent } from '../../lib/index.js'
 import { liveStats, openLive } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
-import { deferred, shownAfter, until } from '../helpers/live.js'
+import { deferred } from '../helpers/deferred.js'
+import { shownAfter, until } from '../helpers/live.js'
 
 type Gate = ReturnType<typeof deferred<string>>
 

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { LiveView, eventHandler, permissionRequired, type MountContext } from '../../lib/index.js'
 import { liveStats, openLive, parseRoots } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
-import { attach, closed, openPage, until } from '../helpers/live.js'
+import { attach, closed, openSocketPage, until } from '../helpers/live.js'
 
 let childMounts: MountContext[] = []
 
@@ -83,7 +83,7 @@ t.test("an embed's handlers keep their @permissionRequired", async (t) => {
 
 t.test('closing the socket ends every view of the page', async (t) => {
   const app = await setUp(t)
-  const { page, socket } = await openPage(app, '/shop/1')
+  const { page, socket } = await openSocketPage(app, '/shop/1')
   t.match(liveStats(app), { views: 2, tasks: 0, sockets: 1 })
   const gone = closed(socket)
   page.close()

@@ -3,7 +3,7 @@ import { LiveView, eventHandler, type MountContext } from '../../lib/index.js'
 import { liveStats } from '../../lib/testing.js'
 import { TokenSigner } from '../../lib/token.js'
 import { buildApp, SECRET } from '../helpers/app.js'
-import { attach, openPage, until } from '../helpers/live.js'
+import { attach, openSocketPage, until } from '../helpers/live.js'
 
 let mounts: MountContext[] = []
 
@@ -36,7 +36,7 @@ const routes = (): Array<[string, any]> => [['/counter', CounterView], ['/other'
 
 t.test('the first join after the GET reuses the rendered view: a bare ack, mount ran once', async (t) => {
   const app = await buildApp(t, routes())
-  const { page, joins } = await openPage(app, '/counter?start=5')
+  const { page, joins } = await openSocketPage(app, '/counter?start=5')
   t.teardown(() => page.close())
   t.same(joins, [{ t: 'reply', ref: 1, id: page.roots[0]!.id, v: 1 }], 'no html: the browser already holds it')
   t.equal(mounts.length, 1)
@@ -78,7 +78,7 @@ t.test('a view rendered but never joined ends after handoffTtl', async (t) => {
 
 t.test('a tampered token is refused', async (t) => {
   const app = await buildApp(t, routes())
-  const { page } = await openPage(app, '/counter', { join: false })
+  const { page } = await openSocketPage(app, '/counter', { join: false })
   t.teardown(() => page.close())
   const { id, token } = page.roots[0]!
   const [body, mac] = token.split('.') as [string, string]
@@ -92,7 +92,7 @@ t.test('a tampered token is refused', async (t) => {
 
 t.test('an expired token is refused', async (t) => {
   const app = await buildApp(t, routes())
-  const { page } = await openPage(app, '/counter', { join: false })
+  const { page } = await openSocketPage(app, '/counter', { join: false })
   t.teardown(() => page.close())
   const id = page.roots[0]!.id
   const stale = new TokenSigner(SECRET, 1000).sign({ r: '/counter', c: [], i: id, a: {}, q: {}, p: {} }, Date.now() - 60_000)
@@ -101,7 +101,7 @@ t.test('an expired token is refused', async (t) => {
 
 t.test('foreign tokens are refused', async (t) => {
   const app = await buildApp(t, routes())
-  const { page } = await openPage(app, '/counter', { join: false })
+  const { page } = await openSocketPage(app, '/counter', { join: false })
   t.teardown(() => page.close())
   const { id, token } = page.roots[0]!
   const signer = new TokenSigner(SECRET, 60_000)
@@ -129,7 +129,7 @@ t.test('a token of another route mounts that route, never this one', async (t) =
 
 t.test('a view cannot be joined twice on one socket', async (t) => {
   const app = await buildApp(t, routes())
-  const { page } = await openPage(app, '/counter')
+  const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
   const { id, token } = page.roots[0]!
   t.match(await page.send({ t: 'join', id, token }), { t: 'error', code: 'join_refused', message: /already joined/ })
@@ -138,7 +138,7 @@ t.test('a view cannot be joined twice on one socket', async (t) => {
 
 t.test('maxViewsPerSocket caps the views one socket may join', async (t) => {
   const app = await buildApp(t, routes(), { maxViewsPerSocket: 2 })
-  const { page } = await openPage(app, '/counter')
+  const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
   const bodies = await Promise.all([app.inject('/counter'), app.inject('/counter')])
   const [second, third] = bodies.map((res) => /<div id="(lv-[\w-]{10})" data-live-root data-live-token="([^"]+)"/.exec(res.body)!)
@@ -148,7 +148,7 @@ t.test('maxViewsPerSocket caps the views one socket may join', async (t) => {
 
 t.test('leaving a view ends it; leaving an unknown view is not an error', async (t) => {
   const app = await buildApp(t, routes())
-  const { page } = await openPage(app, '/counter')
+  const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
   const id = page.roots[0]!.id
   t.match(await page.send({ t: 'leave', id }), { t: 'reply', id, v: 1 })

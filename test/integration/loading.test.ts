@@ -2,7 +2,8 @@ import t from 'tap'
 import { LiveView, eventHandler, loading } from '../../lib/index.js'
 import { openLive } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
-import { deferred, shownAfter } from '../helpers/live.js'
+import { deferred } from '../helpers/deferred.js'
+import { shownAfter } from '../helpers/live.js'
 
 /** Released by the test while the handler is in flight. */
 let gate = deferred()

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { LiveView, eventHandler } from '../../lib/index.js'
 import type { LivePage } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
-import { openPage } from '../helpers/live.js'
+import { openSocketPage } from '../helpers/live.js'
 
 class CounterView extends LiveView {
   static override template = 'counter.njk'
@@ -12,7 +12,7 @@ class CounterView extends LiveView {
 
 async function setUp (t: Test) {
   const app = await buildApp(t, [['/counter', CounterView]], { maxMessageBytes: 512 })
-  const { page, socket } = await openPage(app, '/counter')
+  const { page, socket } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
   return { page, socket, id: page.roots[0]!.id }
 }

@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { LiveView, eventHandler } from '../../lib/index.js'
 import { LivePage, liveStats, parseRoots } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
-import { closed, listen, openPage, realSocket, until } from '../helpers/live.js'
+import { closed, listen, openSocketPage, realSocket, until } from '../helpers/live.js'
 
 let runs = 0
 
@@ -29,7 +29,7 @@ const options = { rateLimit: { burst: 7, perSecond: 2 } }
 t.test('frames beyond the burst are refused as rate_limited and never handled', async (t) => {
   clock(t)
   const app = await buildApp(t, [['/counter', CounterView]], options)
-  const { page } = await openPage(app, '/counter')
+  const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
   for (let k = 0; k < 3; k++) t.equal((await page.event('increment')).t, 'reply')
   const refused = page.next((f) => f.t === 'error')
@@ -41,7 +41,7 @@ t.test('frames beyond the burst are refused as rate_limited and never handled', 
 t.test('the bucket refills with time', async (t) => {
   const time = clock(t)
   const app = await buildApp(t, [['/counter', CounterView]], options)
-  const { page } = await openPage(app, '/counter')
+  const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
   for (let k = 0; k < 3; k++) await page.event('increment')
   const refused = page.next((f) => f.t === 'error')
@@ -56,7 +56,7 @@ t.test('the bucket refills with time', async (t) => {
 t.test('every refused frame is answered with its ref, so the browser can settle each call', async (t) => {
   clock(t)
   const app = await buildApp(t, [['/counter', CounterView]], options)
-  const { page } = await openPage(app, '/counter')
+  const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
   for (let k = 0; k < 3; k++) await page.event('increment')
   const refused = await Promise.all(Array.from({ length: 3 }, () => page.event('increment')))
@@ -86,13 +86,13 @@ t.test('a socket that keeps flooding is closed', async (t) => {
 t.test('each socket has its own bucket', async (t) => {
   clock(t)
   const app = await buildApp(t, [['/counter', CounterView]], options)
-  const flooded = await openPage(app, '/counter')
+  const flooded = await openSocketPage(app, '/counter')
   t.teardown(() => flooded.page.close())
   for (let k = 0; k < 3; k++) await flooded.page.event('increment')
   const refused = flooded.page.next((f) => f.t === 'error')
   flooded.page.event('increment').catch(() => {})
   await refused
-  const other = await openPage(app, '/counter')
+  const other = await openSocketPage(app, '/counter')
   t.teardown(() => other.page.close())
   t.equal((await other.page.event('increment')).t, 'reply')
 })

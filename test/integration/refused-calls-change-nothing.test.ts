@@ -2,7 +2,7 @@ import t, { type Test } from 'tap'
 import { LiveView, eventHandler, permissionRequired } from '../../lib/index.js'
 import { openLive, type LivePage } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
-import { openPage } from '../helpers/live.js'
+import { openSocketPage } from '../helpers/live.js'
 
 let runs = 0
 
@@ -74,7 +74,7 @@ t.test('a rate-limited call changes nothing', async (t) => {
   }
   // The join (it costs 4) and two events; the bucket never refills within the test.
   const app = await buildApp(t, [['/counter', Watched]], { rateLimit: { burst: 6, perSecond: 0.001 } })
-  const { page } = await openPage(app, '/counter')
+  const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
   t.equal((await page.event('add', { n: 1 })).t, 'reply')
   t.equal((await page.event('add', { n: 1 })).t, 'reply')
