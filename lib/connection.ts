@@ -189,7 +189,8 @@ export class Connection implements Outbox {
     const core = this.#core
     const refuse = (detail: string): void => this.#refuse('join_refused', detail, frame.ref, frame.id)
     const check = core.signer.verify(frame.token)
-    if (!check.ok) return refuse(check.reason)
+    // `stale`: the page itself is out of date (a new secret, an expired token): the browser reloads it once.
+    if (!check.ok) return this.sendText(errorFrame(core.opts.debug, 'join_refused', check.reason, { ref: frame.ref, id: frame.id, stale: true }))
     const claims = check.claims
     if (claims.i !== frame.id) return refuse('the token belongs to another view')
     const route = core.routes.get(claims.r)

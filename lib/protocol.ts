@@ -92,6 +92,6 @@ export function patchFrame (id: string, v: number, members: string): string {
 }
 
 /** The error frame the browser sees: detailed in debug mode, generic otherwise. */
-export function errorFrame (debug: boolean, code: WireErrorCode, detail: string, at: { ref?: number | undefined, id?: string | undefined, handler?: string | undefined }): string {
+export function errorFrame (debug: boolean, code: WireErrorCode, detail: string, at: { ref?: number | undefined, id?: string | undefined, handler?: string | undefined, stale?: true }): string {
   return JSON.stringify({ t: 'error', ...at, code, message: debug ? detail : GENERIC_MESSAGES[code] })
 }
