@@ -20,6 +20,11 @@ export function cacheGet (c: Cache, key: string, pol: CachePolicy): Cached | und
   return hit
 }
 
+/** Drop the entries whose snapshot the server no longer keeps (another handler changed the view). */
+export function cacheKeep (c: Cache, keep: string[] | undefined): void {
+  if (keep) for (const [key, e] of c) if (!keep.includes(e.snap)) c.delete(key)
+}
+
 export function cachePut (c: Cache, key: string, entry: Cached): void {
   c.delete(key)
   c.set(key, entry)

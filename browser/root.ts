@@ -5,7 +5,7 @@ import {
 import { emit } from './emit.js'
 import { morph, morphElement, releasing } from './morph.js'
 import { begin, settle } from './pending.js'
-import { type Cache, type CachePolicy, cacheGet, cacheKey, cachePut } from './cache.js'
+import { type Cache, type CachePolicy, cacheGet, cacheKeep, cacheKey, cachePut } from './cache.js'
 import { current, publish, setRelay } from './bus.js'
 import { type DebouncePolicy, dropDebounced } from './debounce.js'
 import { type ThrottlePolicy, dropThrottled } from './throttle.js'
@@ -143,15 +143,17 @@ export class LiveRoot {
       this.fail(a, h)
       return
     }
-    // The hit's snap echoed back: the server restored it, and the page already
-    // shows its html. Another snap: the snapshot was gone and the handler ran.
+    cacheKeep(this.cache, a.keep)
+    // The hit's snap echoed back: the server restored it; the page shows its
+    // html, or the server's render when that differs (the entry takes it).
+    // Another snap: the snapshot was gone (or past ttl) and the handler ran.
     const restored = hit !== undefined && a.snap === hit.snap
     if (hit && !restored && a.html === undefined) this.render()
     else if (type === 'submit') releasing(el as HTMLFormElement, () => this.apply(a, restored))
     else this.apply(a, restored)
     // errors never reach here, so they are never cached
-    if (key !== undefined && a.snap !== undefined && !restored && (a.html !== undefined || !hit)) {
-      cachePut(this.cache, key, { html: a.html ?? this.el.innerHTML, snap: a.snap, at: Date.now() })
+    if (key !== undefined && a.snap !== undefined && (a.html !== undefined || !hit)) {
+      cachePut(this.cache, key, { html: a.html ?? this.el.innerHTML, snap: a.snap, at: restored ? hit.at : Date.now() })
     }
     if (a.cs) publish(a.cs, this)
   }
@@ -179,6 +181,7 @@ export class LiveRoot {
   error (f: ErrorFrame): void { this.fail(f) }
 
   private onAnswer (a: Answer, trusted = false): void {
+    if (a.t === 'reply') cacheKeep(this.cache, a.keep)
     if (a.t === 'reply') this.apply(a, trusted)
     else if (a.code !== LOST) this.fail(a)
   }

@@ -5,6 +5,8 @@ export type Params = Record<string, unknown>
 export interface Reply {
   t: 'reply', ref: number, id: string, v: number
   html?: string, cs?: Params, snap?: string
+  /** @cache results the server dropped: keep only these snapshot ids */
+  keep?: string[]
   /** A delta: `[elementId, outerHTML]` against version `from` */
   d?: [string, string]
 }

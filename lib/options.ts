@@ -49,6 +49,8 @@ export interface LiveOptions {
   recheckPermissions?: 'join' | 'every-event'
   /** Serve the browser bundle's source maps. @default false */
   sourceMaps?: boolean
+  /** Bytes of `@cache` snapshots one socket keeps, across its views; the least recently used go first. @default 1_048_576 (1 MiB) */
+  maxCacheBytes?: number
 }
 
 /** Options normalised once, complete; hooks default to no-ops so hot code needs no checks. */
@@ -74,12 +76,14 @@ export interface ResolvedOptions {
   handlerTimeout: number
   recheckPermissions: 'join' | 'every-event'
   sourceMaps: boolean
+  maxCacheBytes: number
 }
 
 const KEYS = new Set([
   'templates', 'secret', 'permissions', 'onForbidden', 'layout', 'prefix', 'debug', 'tokenMaxAge',
   'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'rateLimit', 'allowedOrigins',
   'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps',
+  'maxCacheBytes',
 ])
 
 export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): ResolvedOptions {
@@ -146,6 +150,7 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
     handlerTimeout,
     recheckPermissions: recheck,
     sourceMaps: opts.sourceMaps ?? false,
+    maxCacheBytes: positive('maxCacheBytes', opts.maxCacheBytes, 1_048_576, true),
   }
 }
 

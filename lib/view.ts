@@ -31,6 +31,7 @@ export interface ViewRuntime {
   push (): Promise<void>
   startAsync (name: string, fn: (signal: AbortSignal) => unknown): void
   cancelAsync (name: string): boolean
+  invalidateCache (name?: string): void
 }
 
 /**
@@ -70,6 +71,16 @@ export abstract class LiveView {
     return this[kRuntime]?.cancelAsync(name) ?? false
   }
 
+  /**
+   * Drop the cached results (`@cache`) of the handler `name`, or of every
+   * handler: on the server and, with the next reply, in the browser. For a
+   * change the server cannot see (data outside the view). A no-op before the
+   * view is connected.
+   */
+  invalidateCache (name?: string): void {
+    this[kRuntime]?.invalidateCache(name)
+  }
+
   /** Optional: runs after every task (`startAsync` and `@background`), on success and failure. */
   handleAsyncResult? (name: string, result: unknown, error: unknown): void | Promise<void>
   /** Optional: runs when client-state keys of `listensTo` arrive, before the properties are set. */
@@ -85,7 +96,7 @@ export type LiveViewClass = (new () => LiveView) & {
 
 /** Names a handler may not take: the view's own lifecycle must not be callable from a browser. */
 export const RESERVED_NAMES = new Set([
-  'constructor', 'mount', 'push', 'startAsync', 'cancelAsync', 'handleAsyncResult', 'onClientState',
+  'constructor', 'mount', 'push', 'startAsync', 'cancelAsync', 'invalidateCache', 'handleAsyncResult', 'onClientState',
 ])
 
 /** The template context: the view's public own properties. */
