@@ -176,7 +176,10 @@ export class LiveRoot {
     })
   }
 
-  patch (f: Patch): void { this.apply(f, true) }
+  patch (f: Patch): void {
+    cacheKeep(this.cache, f.keep)
+    this.apply(f, true)
+  }
 
   error (f: ErrorFrame): void { this.fail(f) }
 

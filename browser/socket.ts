@@ -10,7 +10,7 @@ export interface Reply {
   /** A delta: `[elementId, outerHTML]` against version `from` */
   d?: [string, string]
 }
-export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string] }
+export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string], keep?: string[] }
 export interface ErrorFrame {
   t: 'error', ref?: number, id?: string, code: string, message: string, handler?: string
 }

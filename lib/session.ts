@@ -430,6 +430,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
     if (this.closed) return
     const loading = this.#backgroundLoading(name)
     if (loading !== undefined) (this.view as any)[loading] = false
+    // A @background handler's changes land while other events run, so they are not compared: its end drops every cached result.
+    if (this.#info.table.handlers.get(name)?.background === true) this.#snapshots?.invalidate()
     let hookError: unknown
     try {
       await this.view.handleAsyncResult?.(name, result, error)
@@ -505,7 +507,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
   #sendPatch (): void {
     const change = this.#takeChange()
     if (this.out?.backedUp === true) return this.out.markStale(this)
-    this.#sendText(patchFrame(this.id, this.version, change))
+    this.#sendText(patchFrame(this.id, this.version, change + this.#keepMembers()))
   }
 
   /** The last render's change, once: a full render's JSON is not kept beside the render itself. */
@@ -637,10 +639,14 @@ export class Session implements ViewRuntime, EmbedHost, Rendering {
       members = change
     }
     if (extra !== undefined) for (const key in extra) members += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
-    // Cached results were dropped: the browser keeps only these (also after a backed-up reply).
-    const keep = this.#snapshots?.takeKeep()
-    if (keep !== undefined) members += `,"keep":${JSON.stringify(keep)}`
+    members += this.#keepMembers()
     this.#sendText(replyFrame(ref, this.id, this.version, members))
+  }
+
+  /** Cached results were dropped: the browser keeps only these (`keep`), told once. */
+  #keepMembers (): string {
+    const keep = this.#snapshots?.takeKeep()
+    return keep === undefined ? '' : `,"keep":${JSON.stringify(keep)}`
   }
 
   #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {
