@@ -224,7 +224,8 @@ export class Snapshots {
         this.#tell = true
       }
     }
-    if (handler === undefined && this.#forgotten) {
+    // The browser may hold results this side forgot (of any handler): it keeps only the good ones.
+    if (this.#forgotten) {
       this.#forgotten = false
       this.#tell = true
     }
