@@ -8,8 +8,8 @@ import { jsonProblem } from './json-data.js'
 // not the whole state. Bounded per view (count) and per socket (bytes, LRU
 // across the socket's views: SnapshotBudget).
 
-/** Results of `@cache` handlers kept per view (bounded, LRU). */
-export const MAX_SNAPSHOTS = 32
+/** Results of `@cache` handlers kept per view (bounded, LRU): as many as the browser keeps (browser/constants.ts CACHE_MAX). */
+export const MAX_SNAPSHOTS = 50
 
 /** Fixed cost counted per snapshot on top of its JSON (id, key, hash, bookkeeping). */
 export const SNAPSHOT_OVERHEAD_BYTES = 128
@@ -163,6 +163,11 @@ export class Snapshots {
     if (!this.#budget.add(snapshot)) return null
     this.#entries.set(snapshot.id, snapshot)
     if (this.#entries.size > MAX_SNAPSHOTS) this.evict(this.#entries.values().next().value!)
+    // Evicted to make room: the reply that carries this result tells the browser too.
+    if (this.#forgotten) {
+      this.#forgotten = false
+      this.#tell = true
+    }
     return { id: snapshot.id }
   }
 
