@@ -152,6 +152,16 @@ t.test('invalidateCache(name) drops that handler\'s results, invalidateCache() a
   t.match(await page.event('forget', { name: 'add' }), {
     t: 'error', code: 'handler_error', message: /BoardView\.invalidateCache\("add"\): the view has no @cache handler of that name \(its @cache handlers: show, risky, stamp, busy\)/,
   })
+  class Uncached extends LiveView {
+    static override template = 'pager.njk'
+    page = 0
+    note = ''
+    @eventHandler() forget () { this.invalidateCache('forget') }
+    @eventHandler() all () { this.invalidateCache() }
+  }
+  const plain = await open(t, Uncached as unknown as typeof BoardView)
+  t.match(await plain.event('all'), { t: 'reply' }, 'nothing cached: nothing to drop')
+  t.match(await plain.event('forget'), { code: 'handler_error', message: /Uncached\.invalidateCache\("forget"\): the view has no @cache handler of that name \(its @cache handlers: none\)/ })
 })
 
 t.test('a result stays good across changes it puts back (not its own @loading flag); a @background handler\'s end drops it, and its patch says so', async (t) => {
