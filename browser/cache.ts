@@ -34,12 +34,18 @@ export class ResultCache {
     return hit
   }
 
-  put (key: string, html: string, snap: string): void {
+  /** `at`: when the result was made (a restored hit keeps its entry's age: the server's ttl counts from there). */
+  put (key: string, html: string, snap: string, at = this.clock.now()): void {
     this.entries.delete(key)
-    this.entries.set(key, { html, snap, at: this.clock.now() })
+    this.entries.set(key, { html, snap, at })
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!)
   }
 
   delete (key: string): void { this.entries.delete(key) }
   clear (): void { this.entries.clear() }
+
+  /** Drop the entries whose snapshot the server no longer keeps (another handler changed the view). */
+  keep (snaps: string[] | undefined): void {
+    if (snaps) for (const [key, e] of this.entries) if (!snaps.includes(e.snap)) this.entries.delete(key)
+  }
 }

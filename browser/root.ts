@@ -130,15 +130,17 @@ export class LiveRoot {
       this.fail(a, handler)
       return
     }
-    // The hit's snap echoed back: the server restored it, and the page already
-    // shows its html. Another snap: the snapshot was gone and the handler ran.
+    this.cache.keep(a.keep)
+    // The hit's snap echoed back: the server restored it; the page shows its
+    // html, or the server's render when that differs (the entry takes it).
+    // Another snap: the snapshot was gone (or past ttl) and the handler ran.
     const restored = hit !== undefined && a.snap === hit.snap
     if (hit && !restored && a.html === undefined) this.render()
     else if (type === 'submit') releasing(el as HTMLFormElement, () => this.apply(a, restored))
     else this.apply(a, restored)
     // errors never reach here, so they are never cached
-    if (key !== undefined && a.snap !== undefined && !restored && (a.html !== undefined || !hit)) {
-      this.cache.put(key, a.html ?? this.el.innerHTML, a.snap)
+    if (key !== undefined && a.snap !== undefined && (a.html !== undefined || !hit)) {
+      this.cache.put(key, a.html ?? this.el.innerHTML, a.snap, restored ? hit.at : undefined)
     }
     if (a.cs) publish(a.cs, this)
   }
@@ -161,11 +163,15 @@ export class LiveRoot {
     })
   }
 
-  patch (f: Patch): void { this.apply(f, true) }
+  patch (f: Patch): void {
+    this.cache.keep(f.keep)
+    this.apply(f, true)
+  }
 
   error (f: ErrorFrame): void { this.fail(f) }
 
   private onAnswer (a: Answer, trusted = false): void {
+    if (a.t === 'reply') this.cache.keep(a.keep)
     if (a.t === 'reply') this.apply(a, trusted)
     else if (a.code !== LOST) this.fail(a)
   }

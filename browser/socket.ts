@@ -5,10 +5,12 @@ export type Params = Record<string, unknown>
 export interface Reply {
   t: 'reply', ref: number, id: string, v: number
   html?: string, cs?: Params, snap?: string
+  /** @cache results the server dropped: keep only these snapshot ids */
+  keep?: string[]
   /** A delta: `[elementId, outerHTML]` against version `from` */
   d?: [string, string]
 }
-export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string] }
+export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string], keep?: string[] }
 export interface ErrorFrame {
   t: 'error', ref?: number, id?: string, code: string, message: string, handler?: string
   /** join_refused: the token itself was refused (bad signature, expired); only a fresh page can join */

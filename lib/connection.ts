@@ -7,6 +7,7 @@ import { missingPermissions } from './permissions.js'
 import { errorFrame, replyFrame, tooDeep, validateFrame, type InboundFrame, type JoinFrame } from './protocol.js'
 import { FRAME_COST, RateLimiter } from './rate-limit.js'
 import { Session, type Outbox } from './session.js'
+import { SnapshotBudget } from './snapshots.js'
 import { directSocket, textFrame } from './text-frames.js'
 import type { ViewInfo } from './catalog.js'
 
@@ -30,6 +31,8 @@ export class Connection implements Outbox {
   #stale: Set<Session> | null = null
   /** Closes the socket if it stays backed up past `drainTimeout`. */
   #stallTimer: NodeJS.Timeout | null = null
+  /** `@cache` snapshot memory of this socket's views; made when one first caches a result. */
+  #snapshots: SnapshotBudget | undefined
 
   constructor (core: Core, socket: WebSocket, request: FastifyRequest) {
     this.#core = core
@@ -88,6 +91,10 @@ export class Connection implements Outbox {
 
   session (id: string): Session | undefined {
     return this.#views.get(id)
+  }
+
+  get snapshotBudget (): SnapshotBudget {
+    return (this.#snapshots ??= new SnapshotBudget(this.#core.opts.maxCacheBytes))
   }
 
   /** Close the socket and end its views now, without waiting for the closing handshake. */

@@ -60,6 +60,8 @@ export interface LiveOptions {
   reconnectTtl?: number | undefined
   /** Largest parked view (its state and render as JSON), in bytes; a larger one is not parked. @default 65_536 */
   maxParkedBytes?: number | undefined
+  /** Bytes of `@cache` snapshots one socket keeps, across its views; the least recently used go first. @default 1_048_576 (1 MiB) */
+  maxCacheBytes?: number | undefined
 }
 
 /** An ioredis client (only what the option check needs to recognise one). */
@@ -91,12 +93,14 @@ export interface ResolvedOptions {
   redis: string | RedisClient | null
   reconnectTtl: number
   maxParkedBytes: number
+  maxCacheBytes: number
 }
 
 const KEYS = new Set([
   'templates', 'secret', 'permissions', 'onForbidden', 'layout', 'prefix', 'debug', 'tokenMaxAge',
   'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'rateLimit', 'allowedOrigins',
   'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps', 'redis', 'reconnectTtl', 'maxParkedBytes',
+  'maxCacheBytes',
 ])
 
 export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): ResolvedOptions {
@@ -170,6 +174,7 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
     redis,
     reconnectTtl: positive('reconnectTtl', opts.reconnectTtl, 60_000),
     maxParkedBytes: positive('maxParkedBytes', opts.maxParkedBytes, 65_536, true),
+    maxCacheBytes: positive('maxCacheBytes', opts.maxCacheBytes, 1_048_576, true),
   }
 }
 

@@ -3,7 +3,7 @@ import { Channels, type ChannelHost, type ChannelState } from './channels.js'
 import type { Core } from './core.js'
 import type { HandlerEntry } from './dispatch.js'
 import { Embeds, helpers, renderWith, type EmbedHost, type Rendering } from './embeds.js'
-import { WireError, type WireErrorCode } from './errors.js'
+import { FST_LIVE_HANDLER, WireError, type WireErrorCode } from './errors.js'
 import { JobQueue, type Job } from './job-queue.js'
 import { jsonDataProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
@@ -11,7 +11,7 @@ import { missingPermissions } from './permissions.js'
 import { changeMembers, errorFrame, patchFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
 import { copyData, sameData, NOT_DATA } from './same-data.js'
-import { Snapshots } from './snapshots.js'
+import { changesSince, markState, renderHash, Snapshots, type SnapshotBudget, type StateMark } from './snapshots.js'
 import { kRuntime } from './symbols.js'
 import { Tasks } from './tasks.js'
 import { newRootId } from './token.js'
@@ -32,6 +32,8 @@ export interface Outbox {
   markStale (session: Session): void
   /** Another session joined on the same socket, if any (embeds adopt theirs). */
   session (id: string): Session | undefined
+  /** The socket's `@cache` snapshot memory, shared by its views (`maxCacheBytes`). */
+  readonly snapshotBudget: SnapshotBudget
 }
 
 export interface SessionInit {
@@ -97,6 +99,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #life: AbortController | undefined
   #tasks: Tasks | undefined
   #snapshots: Snapshots | undefined
+  /** The public state before the running handler, when its changes matter to `@cache` (lib/snapshots.ts). */
+  #before: StateMark | undefined
   #embeds: Embeds<Session> | undefined
   /**
    * How the last render reaches the browser, as the JSON members of a frame
@@ -299,11 +303,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   async #eventWithPolicies (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> {
     if (this.routePermissions.length > 0) await this.#checkPermissions(entry, this.routePermissions, 'the route')
     if (entry.permissions.length > 0) await this.#checkPermissions(entry, entry.permissions, `${this.#info.name}.${entry.name}()`)
-    if (frame.hit !== undefined && entry.cache !== undefined && this.#restore(frame.hit, cacheKey(entry, params))) {
-      const changed = await this.#render()
-      this.#reply(frame.ref, changed, { snap: frame.hit })
-      return
-    }
+    if (frame.hit !== undefined && entry.cache !== undefined && await this.#hit(frame.hit, cacheKey(entry, params), frame.ref)) return
     if (entry.loading !== undefined) {
       (this.view as any)[entry.loading] = true
       if (!entry.background) await this.#patch()
@@ -319,6 +319,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
 
   /** Runs the handler, then renders and answers; a promise only when something on the way returned one. */
   #call (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> | undefined {
+    this.#before = entry.cache !== undefined || this.#snapshots?.watching === true ? markState(publicState(this.view)) : undefined
     let result: unknown
     try {
       result = entry.fn.call(this.view, params, new HandlerEvent(entry.name, frame.type, this.request, this))
@@ -344,6 +345,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   }
 
   #answer (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame, failure: { err: unknown } | undefined, changed: boolean): void {
+    const snap = this.#afterHandler(entry, params, failure === undefined)
     if (failure !== undefined) {
       // State changed before the throw is kept and shown, like any function's.
       if (changed) this.#sendPatch()
@@ -357,10 +359,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       for (const key of entry.clientState) cs[key] = view[key]
       extra = { cs }
     }
-    if (entry.cache !== undefined) {
-      const snap = this.#snapshot(cacheKey(entry, params))
-      if (snap !== undefined) (extra ??= {}).snap = snap
-    }
+    if (snap !== undefined) (extra ??= {}).snap = snap
     // A cacheable result always carries its HTML: the browser stores it. So
     // does a submit's: the browser gives the form the server's values (a
     // text box clears after "Add"), also when the form's HTML did not change.
@@ -536,6 +535,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     if (this.closed) return
     const loading = this.#backgroundLoading(name)
     if (loading !== undefined) (this.view as any)[loading] = false
+    // A @background handler's changes land while other events run, so they are not compared: its end drops every cached result.
+    if (this.#info.table.handlers.get(name)?.background === true) this.#snapshots?.invalidate()
     let hookError: unknown
     try {
       await this.view.handleAsyncResult?.(name, result, error)
@@ -646,7 +647,9 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     this.#queue.close()
     for (const name of this.#tasks?.names() ?? []) this.#tasks!.cancel(name)
     this.#life?.abort(new Error('the view was closed'))
+    this.#snapshots?.clear()
     this.#snapshots = undefined
+    this.#before = undefined
     this.#renders = null
     this.#channels?.close()
     this.#inbox = null
@@ -708,7 +711,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #sendPatch (): void {
     const change = this.#takeChange()
     if (this.out?.backedUp === true) return this.out.markStale(this)
-    this.#sendText(patchFrame(this.id, this.version, change))
+    this.#sendText(patchFrame(this.id, this.version, change + this.#keepMembers()))
   }
 
   /** The last render's change, once: a full render's JSON is not kept beside the render itself. */
@@ -785,24 +788,59 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
 
   // ---- @cache snapshots ----------------------------------------------------
 
-  /** Snapshot the state a cached result shows, for hits on the same handler and key params only. */
-  #snapshot (key: string): string | undefined {
-    try {
-      return (this.#snapshots ??= new Snapshots()).take(key, publicState(this.view))
-    } catch (err) {
-      this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} has state that cannot be snapshotted for @cache (${errorMessage(err)}); keep public properties plain data`)
+  /**
+   * After a handler: its changes drop the cached results they make stale
+   * (here and, with the next reply's `keep`, in the browser); a `@cache`
+   * handler that succeeded keeps what it changed for hits on the same call.
+   * Returns the new snapshot's id.
+   */
+  #afterHandler (entry: HandlerEntry, params: Record<string, unknown>, ok: boolean): string | undefined {
+    const before = this.#before
+    this.#before = undefined
+    const budget = this.out?.snapshotBudget
+    if (before === undefined || budget === undefined) return undefined
+    const changes = changesSince(before, publicState(this.view), entry.loading)
+    const snapshots = (this.#snapshots ??= new Snapshots(budget))
+    snapshots.changed(changes)
+    if (!ok || entry.cache === undefined) return undefined
+    const taken = snapshots.take(cacheKey(entry, params), changes, this.html, entry.cache.ttl)
+    if (taken === null) {
+      this.log.debug({ view: this.#info.name, handler: entry.name }, 'fastify-live: a @cache result is larger than maxCacheBytes; not cached')
       return undefined
     }
+    if ('problem' in taken) {
+      this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name}.${entry.name}() changed state that cannot be kept for @cache (${taken.problem}); the result is not cached. Keep public properties plain JSON data`)
+      return undefined
+    }
+    return taken.id
   }
 
-  /** Put the view back in the state of a cached result; `false` when that snapshot is gone or for another call. */
-  #restore (id: string, key: string): boolean {
-    const state = this.#snapshots?.restore(id, key)
-    if (state === undefined) return false
-    const view = this.view as any
-    for (const k of Object.keys(publicState(view))) if (!(k in state)) delete view[k]
-    Object.assign(view, state)
+  /**
+   * A cache hit: the browser already shows the cached render. Put back what
+   * that result's handler assigned (nothing else), render, and answer with
+   * the render only when it differs from the cached one, so the page
+   * converges in this one round trip. `false` when the snapshot is gone,
+   * past its ttl or for another call: the handler runs instead.
+   */
+  async #hit (id: string, key: string, ref: number): Promise<boolean> {
+    const restored = this.#snapshots?.restore(id, key, this.view as unknown as Record<string, unknown>)
+    if (restored === undefined) return false
+    this.#snapshots!.changed(restored.changes)
+    await this.#render()
+    const same = renderHash(this.html) === restored.html
+    if (same) this.#takeChange() // a delta from the render before would not apply to the cached one
+    else this.#snapshots!.rendered(id, this.html)
+    this.#reply(ref, !same, { snap: id }, !same)
     return true
+  }
+
+  /** `this.invalidateCache(name?)`: drop the results of the `@cache` handler `name`, or all. */
+  invalidateCache (name?: string): void {
+    if (name !== undefined && this.#info.table.handlers.get(name)?.cache === undefined) {
+      const cached = [...this.#info.table.handlers.values()].filter((e) => e.cache !== undefined).map((e) => e.name)
+      throw new FST_LIVE_HANDLER(`${this.#info.name}.invalidateCache(${JSON.stringify(name)}): the view has no @cache handler of that name (its @cache handlers: ${cached.join(', ') || 'none'})`)
+    }
+    this.#snapshots?.invalidate(name)
   }
 
   // ---- replies -------------------------------------------------------------
@@ -829,7 +867,14 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       members = change
     }
     if (extra !== undefined) for (const key in extra) members += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
+    members += this.#keepMembers()
     this.#sendText(replyFrame(ref, this.id, this.version, members))
+  }
+
+  /** Cached results were dropped: the browser keeps only these (`keep`), told once. */
+  #keepMembers (): string {
+    const keep = this.#snapshots?.takeKeep()
+    return keep === undefined ? '' : `,"keep":${JSON.stringify(keep)}`
   }
 
   #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {

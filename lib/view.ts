@@ -38,6 +38,7 @@ export interface ViewRuntime {
   publish (topic: string, message: unknown, exceptSelf: boolean): Promise<void>
   track (topic: string, key: string, meta: Record<string, unknown>): Promise<void>
   untrack (topic: string): Promise<void>
+  invalidateCache (name?: string): void
 }
 
 /** Who is present on a topic: each tracked key with the metas of the views that track it (one per tab). */
@@ -123,6 +124,16 @@ export abstract class LiveView {
   handleInfo? (topic: string, message: unknown): void | Promise<void>
   /** Optional: the presence list of a subscribed topic changed (bursts of joins and leaves come batched). */
   handlePresence? (topic: string, list: PresenceList, change: PresenceChange): void | Promise<void>
+  /**
+   * Drop the cached results (`@cache`) of the handler `name`, or of every
+   * handler: on the server and, with the next reply, in the browser. For a
+   * change the server cannot see (data outside the view). A no-op before the
+   * view is connected.
+   */
+  invalidateCache (name?: string): void {
+    this[kRuntime]?.invalidateCache(name)
+  }
+
   /** Optional: runs after every task (`startAsync` and `@background`), on success and failure. */
   handleAsyncResult? (name: string, result: unknown, error: unknown): void | Promise<void>
   /** Optional: runs when client-state keys of `listensTo` arrive, before the properties are set. */
@@ -139,7 +150,7 @@ export type LiveViewClass = (new () => LiveView) & {
 /** Names a handler may not take: the view's own lifecycle must not be callable from a browser. */
 export const RESERVED_NAMES = new Set([
   'constructor', 'mount', 'push', 'startAsync', 'cancelAsync', 'handleAsyncResult', 'onClientState',
-  'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence', 'unmount',
+  'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence', 'unmount', 'invalidateCache',
 ])
 
 /** The template context: the view's public own properties. */

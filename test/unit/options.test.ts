@@ -42,6 +42,7 @@ t.test('every option has a default', async (t) => {
   t.equal(o.maxViewsPerSocket, 100)
   t.same(o.rateLimit, { burst: 200, perSecond: 100 })
   t.same(o.allowedOrigins, [])
+  t.equal(o.maxCacheBytes, 1_048_576, '@cache snapshots: 1 MiB per socket')
   t.equal(o.onForbidden, null)
   t.same([...(await o.permissions({} as any))], [], 'no permissions are granted by default')
 })
@@ -63,7 +64,9 @@ t.test('given options are kept', async (t) => {
     maxViewsPerSocket: 3,
     rateLimit: { burst: 5 },
     allowedOrigins: ['https://example.com'],
+    maxCacheBytes: 4096,
   })
+  t.equal(o.maxCacheBytes, 4096)
   t.same(o.templates, ['/abs/one', resolve(process.cwd(), 'rel')], 'relative directories resolve against the working directory')
   t.equal(o.secret, SECRET)
   t.equal(o.permissions, permissions)
@@ -97,7 +100,7 @@ t.test('each option is validated', async (t) => {
     refuses(t, { secret: SECRET, prefix }, /"prefix": give a path such as "\/_live"/)
   }
   refuses(t, { secret: SECRET, debug: 'yes' }, /"debug": give true or false/)
-  for (const name of ['tokenMaxAge', 'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket']) {
+  for (const name of ['tokenMaxAge', 'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'maxCacheBytes']) {
     refuses(t, { secret: SECRET, [name]: 0 }, new RegExp(`"${name}": give a (whole )?number greater than 0`))
     refuses(t, { secret: SECRET, [name]: -1 }, new RegExp(`"${name}"`))
     refuses(t, { secret: SECRET, [name]: '10' }, new RegExp(`"${name}"`))
@@ -142,6 +145,7 @@ t.test('rateLimit, prefix and counts are checked strictly', async (t) => {
     [{ prefix: '/ab ' }, /prefix/],
     [{ prefix: '/live/' }, /prefix/],
     [{ maxViewsPerSocket: 2.5 }, /whole number/],
+    [{ maxCacheBytes: 1024.5 }, /"maxCacheBytes": give a whole number/],
     [{ rateLimit: { burst: 1.5 } }, /whole number/],
   ] as const) {
     t.throws(() => resolveOptions({ secret: 's'.repeat(32), ...(opts as any) }, log), { code: 'FST_LIVE_OPTIONS', message: msg }, JSON.stringify(opts))

@@ -20,12 +20,13 @@ t.test('before the view is mounted, push is a no-op and tasks cannot start', asy
   const view = new Plain()
   await t.resolves(view.push())
   t.equal(view.cancelAsync('x'), false)
+  t.equal(view.invalidateCache('x'), undefined, 'invalidateCache before the view is connected: nothing cached, nothing to drop')
   t.throws(() => view.startAsync('load', () => {}), { message: /startAsync\("load"\) needs a mounted view/ })
   t.equal(view.mount({} as any), undefined, 'the default mount does nothing')
 })
 
 t.test('the lifecycle method names are reserved', async (t) => {
-  for (const name of ['mount', 'push', 'startAsync', 'cancelAsync', 'handleAsyncResult', 'onClientState', 'constructor']) {
+  for (const name of ['mount', 'push', 'startAsync', 'cancelAsync', 'invalidateCache', 'handleAsyncResult', 'onClientState', 'constructor']) {
     t.ok(RESERVED_NAMES.has(name), name)
   }
 })
