@@ -118,7 +118,13 @@ export class Handoff<S extends Handable> {
    */
   async take (id: string): Promise<{ live: S } | { entry: string } | undefined> {
     await this.#puts.get(id)
-    const entry = await this.#store.take(id)
+    let entry: string | undefined
+    try {
+      entry = await this.#store.take(id)
+    } catch {
+      // The store is away (Redis down): the join mounts the view again, and this process's live instance, if any, is still its own.
+      entry = this.#local.has(id) ? LOCAL_ONLY : undefined
+    }
     // No entry: another process took it (the view lives on there) or it expired.
     const live = this.#dropLocal(id, entry === undefined ? 'release' : 'keep')
     if (entry === undefined) return undefined

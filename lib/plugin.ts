@@ -83,7 +83,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     renderer,
     catalog: new ViewCatalog(renderer, opts.debug),
     signer: new TokenSigner(opts.secret, opts.tokenMaxAge),
-    handoff: new Handoff<Session>(new MemoryHandoffStore(MAX_HANDED, MAX_HANDED_CHARS), opts.handoffTtl, MAX_HANDED),
+    handoff: new Handoff<Session>('handoff' in engines ? engines.handoff : new MemoryHandoffStore(MAX_HANDED, MAX_HANDED_CHARS), opts.handoffTtl, MAX_HANDED),
     routes: new Map(),
     stats: { views: 0, tasks: 0, sockets: 0, topics: 0, renders: 0 },
     engines,

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import type { HandoffStore } from '../handoff.js'
+import { RedisHandoffStore } from './handoff-store.js'
 import type { Redis } from 'ioredis'
 import { FST_LIVE_OPTIONS } from '../errors.js'
 import { PresenceCore, type Presence, type PresenceOptions } from '../presence.js'
@@ -27,6 +29,8 @@ export interface RedisEngine {
   readonly id: string
   readonly pubsub: PubSub
   readonly presence: Presence
+  /** Views handed over and parked, for any process of the app to take (lib/redis/handoff-store.ts). */
+  readonly handoff: HandoffStore
   /** Resolves once Redis is first reachable (or at close): race it with a timeout to wait at start-up. */
   ready (): Promise<void>
   /** Unsubscribes, removes this process's presence entries, closes the connections it opened, stops its timers. */
@@ -54,6 +58,7 @@ export function redisPubSub (options: RedisEngineOptions): RedisEngine {
     id,
     pubsub,
     presence,
+    handoff: new RedisHandoffStore(connections.command, prefix),
     ready: () => connections.ready,
     close: () => {
       closing ??= (async () => {
