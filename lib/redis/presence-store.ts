@@ -59,13 +59,14 @@ end`
 
 const SCRIPTS = {
   // KEYS: hash, process set, processes; ARGV: field, json, member, id, deadlineMs, channel.
-  // Returns 0 when the process was not registered (then it writes everything again).
+  // Returns 0 when the process was not registered or past its deadline (then it writes everything again).
   liveTrack: {
     numberOfKeys: 3,
     lua: `${NOW}
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 local known = redis.call('ZSCORE', KEYS[3], ARGV[4])
+if known and tonumber(known) <= now then known = false end
 if not known then redis.call('ZADD', KEYS[3], now + tonumber(ARGV[5]), ARGV[4]) end
 redis.call('PUBLISH', ARGV[6], ARGV[4])
 if known then return 1 end
@@ -84,6 +85,11 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])`,
     lua: `${NOW}
 ${DROP}
 local known = redis.call('ZSCORE', KEYS[1], ARGV[2])
+-- Past its deadline (it stalled): what it has in Redis may be half swept; start clean.
+if known and tonumber(known) <= now then
+  drop(ARGV[2])
+  known = false
+end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
 for _, pid in ipairs(dead) do drop(pid) end
