@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { EngineLog } from '../pubsub.js'
+import { replyErrors } from './connections.js'
 
 /**
  * The subscriber connection's channels: one handler per channel, subscribed
@@ -11,11 +12,13 @@ export class Channels {
   readonly #subscriber: Redis
   readonly #log: EngineLog
   readonly #handlers = new Map<string, (payload: string) => void>()
+  readonly #failed: (err: unknown) => void
   #last: Promise<unknown> = Promise.resolve()
 
   constructor (subscriber: Redis, log: EngineLog) {
     this.#subscriber = subscriber
     this.#log = log
+    this.#failed = replyErrors(log)
     subscriber.on('message', (channel: string, payload: string) => {
       const handler = this.#handlers.get(channel)
       if (handler === undefined) return // a message sent before our UNSUBSCRIBE took effect
@@ -51,6 +54,6 @@ export class Channels {
   #send (command: 'subscribe' | 'unsubscribe', channels: string[]): void {
     // While Redis is away the command would fail; the 'ready' handler catches up.
     if (this.#subscriber.status !== 'ready') return
-    this.#last = this.#subscriber[command](...channels).catch(() => {})
+    this.#last = this.#subscriber[command](...channels).catch(this.#failed)
   }
 }

@@ -102,7 +102,9 @@ export interface Peer {
  */
 export async function spawnPeer (t: Tap, url: string, prefix: string, timing = { heartbeatMs: 100, deadlineMs: 300 }): Promise<Peer> {
   const script = fileURLToPath(new URL('../fixtures/redis-peer.ts', import.meta.url))
-  const child = spawn(process.execPath, ['--import', 'tsx', script, url, prefix, String(timing.heartbeatMs), String(timing.deadlineMs)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  // Under tap, the same TypeScript loader as this process (tsx maps sources differently and would skew coverage).
+  const loader = process.execArgv.some((arg) => arg.includes('typescript')) ? process.execArgv : ['--import', 'tsx']
+  const child = spawn(process.execPath, [...loader, script, url, prefix, String(timing.heartbeatMs), String(timing.deadlineMs)], { stdio: ['pipe', 'pipe', 'inherit'] })
   const lines: PeerLine[] = []
   const waiters = new Set<{ accept: (line: PeerLine) => boolean, resolve: (line: PeerLine) => void }>()
   const exited: Promise<void> = new Promise((resolve) => child.once('exit', () => resolve()))

@@ -157,3 +157,69 @@ t.test('Redis unreachable at start: logged once, local delivery works, close doe
   t.match(log.lines, [{ level: 'warn', msg: /Redis is unreachable/, obj: { err: { code: 'ECONNREFUSED' } } }])
   t.equal(log.lines.length, 1, 'once, not per attempt or per message')
 })
+
+t.test('what Redis refuses (a foreign key of the wrong type under the prefix) is logged once per reason and crashes nothing', async (t) => {
+  const log = recordingLog()
+  const prefix = `w${++prefixes}:`
+  await look.set(`${prefix}presence:bad`, 'not a hash')
+  const made = engine(t, log, { prefix })
+  await made.ready()
+  const heard = nextChange(made.presence, 'bad')
+  await made.presence.track('bad', 'r1', 'k', {})
+  await made.presence.track('bad', 'r2', 'k', {})
+  await made.presence.untrack('bad', 'r2')
+  t.same((await heard).list, { k: [{}] }, "this process's own entries are still listed")
+  t.same(await made.presence.list('bad'), { k: [{}] })
+  const refused = log.lines.filter((line) => line.level === 'error')
+  t.ok(refused.length >= 1 && refused.every((line) => /Redis refused a command/.test(line.msg)), 'logged as refused')
+  t.equal(new Set(refused.map((line) => (line.obj as { err: Error }).err.message)).size, refused.length, 'each reason once')
+  // The registry itself of the wrong type: beats, rewrites and the final leave are refused too.
+  await look.del(`${prefix}processes`)
+  await look.set(`${prefix}processes`, 'not a zset')
+  await until('a beat was refused', () => log.lines.some((line) => /WRONGTYPE/.test(String((line.obj as { err?: Error }).err?.message)) && line !== refused[0]))
+  await made.close()
+  t.pass('closed')
+})
+
+t.test('a message on a channel that is not JSON is logged, and the listeners keep working', async (t) => {
+  const log = recordingLog()
+  const made = engine(t, log)
+  await made.ready()
+  const got: unknown[] = []
+  made.pubsub.subscribe('t', (_topic, message) => { got.push(message) })
+  await made.pubsub.synced()
+  await look.publish(`p${prefixes}:m:t`, 'someone {not json')
+  await look.publish(`p${prefixes}:m:t`, 'someone "fine"')
+  await until('the valid one arrived', () => got.length === 1)
+  t.same(got, ['fine'])
+  t.match(log.lines, [{ level: 'error', msg: /could not handle a message from Redis/ }])
+})
+
+t.test('publishes beyond the pending bound are dropped for other processes, not queued, and logged once', async (t) => {
+  const log = recordingLog()
+  const made = engine(t, log, { maxPendingBytes: 100 })
+  const other = engine(t, recordingLog(), { prefix: `p${prefixes}:` })
+  await Promise.all([made.ready(), other.ready()])
+  const local: unknown[] = []
+  const remote: unknown[] = []
+  made.pubsub.subscribe('t', (_topic, message) => { local.push(message) })
+  other.pubsub.subscribe('t', (_topic, message) => { remote.push(message) })
+  await other.pubsub.synced()
+  await Promise.all(Array.from({ length: 10 }, (_, i) => made.pubsub.publish('t', { i, pad: 'xxxxxxxxxxxxxxxxxxxx' })))
+  t.equal(local.length, 10, 'local delivery takes everything')
+  await made.pubsub.publish('t', 'after')
+  await until('the pending ones and the next arrived', () => remote.includes('after'))
+  t.ok(remote.length < 11, `some were dropped (${remote.length - 1} of 10 crossed)`)
+  t.equal(log.lines.filter((line) => /not keeping up/.test(line.msg)).length, 1, 'logged once')
+})
+
+t.test('a presence change made while the list is being read is announced right after', async (t) => {
+  const made = engine(t, recordingLog(), { batchMs: 0 })
+  await made.ready()
+  const changes: unknown[] = []
+  const joined = nextChange(made.presence, 'r', (list) => list.k !== undefined)
+  made.presence.onChange('r', (list) => { changes.push(list) })
+  // Fires just after the first flush started reading Redis.
+  setTimeout(() => { void made.presence.track('r', 'a', 'k', {}) }, 0)
+  t.same((await joined).list, { k: [{}] })
+})
