@@ -6,7 +6,8 @@ import { replyErrors } from './connections.js'
  * The subscriber connection's channels: one handler per channel, subscribed
  * while it has one. After a reconnect the server knows none of them, so
  * every channel held at that moment is subscribed again (what was added or
- * removed during the outage is simply part of that set or not).
+ * removed during the outage is simply part of that set or not), before
+ * anything re-reads what it may have missed.
  */
 export class Channels {
   readonly #subscriber: Redis
@@ -28,9 +29,11 @@ export class Channels {
         this.#log.error({ err, channel }, 'fastify-live: could not handle a message from Redis')
       }
     })
-    subscriber.on('ready', () => {
-      if (this.#handlers.size > 0) this.#send('subscribe', [...this.#handlers.keys()])
-    })
+  }
+
+  /** After a reconnect (lib/redis/index.ts calls it first when Redis is up): subscribe to every channel held now. */
+  resubscribe (): void {
+    if (this.#handlers.size > 0) this.#send('subscribe', [...this.#handlers.keys()])
   }
 
   /** Channels subscribed (or to subscribe once Redis is back). */

@@ -185,6 +185,8 @@ export class RedisPresenceStore implements PresenceBackend {
   async fetch (topic: string): Promise<Map<string, string> | undefined> {
     if (!this.#ready) return undefined
     try {
+      // Read only once the notices of later changes are sure to reach us (SUBSCRIBE runs on the other connection).
+      await this.#channels.synced()
       return new Map(Object.entries(await this.#command.hgetall(this.#hash(topic))))
     } catch (err) {
       this.#failed(err)

@@ -121,9 +121,13 @@ export async function spawnPeer (t: Tap, url: string, prefix: string, timing = {
     const seen = lines.find(accept)
     if (seen !== undefined) return seen
     return await new Promise((resolve, reject) => {
-      const waiter = { accept, resolve }
+      const timer = setTimeout(() => {
+        if (waiters.delete(waiter)) reject(new Error(`timed out waiting until ${what}`))
+      }, 20_000)
+      const waiter = { accept, resolve: (line: PeerLine) => { clearTimeout(timer); resolve(line) } }
       waiters.add(waiter)
       void exited.then(() => {
+        clearTimeout(timer)
         if (waiters.delete(waiter)) reject(new Error(`the peer exited before ${what}`))
       })
     })
