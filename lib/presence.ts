@@ -108,9 +108,10 @@ function freezeMetas (metas: Metas): Metas {
   return Object.freeze(metas)
 }
 
+/** Ordered by field, so every process lists the metas of a key in the same order. */
 function toMetas (entries: Map<string, PresenceEntry>): Metas {
   const metas: Metas = {}
-  for (const entry of entries.values()) addTo(metas, entry)
+  for (const field of [...entries.keys()].sort()) addTo(metas, entries.get(field) as PresenceEntry)
   return freezeMetas(metas)
 }
 

@@ -103,3 +103,18 @@ export class Connections {
     }))
   }
 }
+
+/**
+ * A reporter for errors Redis answered with (a key of the wrong type under
+ * the prefix, a command an ACL refuses): each distinct message is logged
+ * once. Connection errors are the outage's, logged once by Connections.
+ */
+export function replyErrors (log: EngineLog): (err: unknown) => void {
+  const seen = new Set<string>()
+  return (err) => {
+    const { name, message } = err as Error
+    if (name !== 'ReplyError' || seen.has(message) || seen.size >= 100) return
+    seen.add(message)
+    log.error({ err }, 'fastify-live: Redis refused a command of the pub/sub engine; check that nothing else writes under its prefix and that its user may run scripts and PUBLISH/SUBSCRIBE')
+  }
+}

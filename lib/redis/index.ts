@@ -52,6 +52,8 @@ export function redisPubSub (options: RedisEngineOptions): RedisEngine {
   const pubsub = new RedisPubSub(connections.command, channels, id, prefix, options.log, options)
   const store = new RedisPresenceStore(connections.command, channels, id, prefix, options.log, { heartbeatMs, deadlineMs })
   const presence = new PresenceCore({ ...options, log: options.log }, store)
+  // Subscriptions first: store.up() re-reads lists only after they are confirmed, so no change falls between.
+  connections.onUp(() => channels.resubscribe())
   connections.onUp(() => { void store.up() })
   let closing: Promise<void> | undefined
   return {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis'
 import type { PresenceBackend, PresenceHost } from '../presence.js'
 import type { EngineLog } from '../pubsub.js'
 import type { Channels } from './channels.js'
+import { replyErrors } from './connections.js'
 
 /**
  * Presence entries in Redis, shared by every process (docs/pubsub.md, "How
@@ -59,13 +60,14 @@ end`
 
 const SCRIPTS = {
   // KEYS: hash, process set, processes; ARGV: field, json, member, id, deadlineMs, channel.
-  // Returns 0 when the process was not registered (then it writes everything again).
+  // Returns 0 when the process was not registered or past its deadline (then it writes everything again).
   liveTrack: {
     numberOfKeys: 3,
     lua: `${NOW}
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
 local known = redis.call('ZSCORE', KEYS[3], ARGV[4])
+if known and tonumber(known) <= now then known = false end
 if not known then redis.call('ZADD', KEYS[3], now + tonumber(ARGV[5]), ARGV[4]) end
 redis.call('PUBLISH', ARGV[6], ARGV[4])
 if known then return 1 end
@@ -84,6 +86,11 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])`,
     lua: `${NOW}
 ${DROP}
 local known = redis.call('ZSCORE', KEYS[1], ARGV[2])
+-- Past its deadline (it stalled): what it has in Redis may be half swept; start clean.
+if known and tonumber(known) <= now then
+  drop(ARGV[2])
+  known = false
+end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)
 for _, pid in ipairs(dead) do drop(pid) end
@@ -110,20 +117,22 @@ export class RedisPresenceStore implements PresenceBackend {
   readonly #heartbeatMs: number
   readonly #deadlineMs: number
   readonly #scripts: Scripts
+  readonly #failed: (err: unknown) => void
   readonly #watchers = new Map<string, () => void>()
   readonly #timer: NodeJS.Timeout
   #host: PresenceHost = { entries: () => [] }
   #closed = false
   #rewriting: Promise<void> = Promise.resolve()
 
-  constructor (command: Redis, channels: Channels, id: string, prefix: string, log: EngineLog, timing: PresenceTiming = {}) {
+  constructor (command: Redis, channels: Channels, id: string, prefix: string, log: EngineLog, timing: Required<PresenceTiming>) {
     this.#command = command
     this.#channels = channels
     this.id = id
     this.#prefix = prefix
     this.#log = log
-    this.#heartbeatMs = timing.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
-    this.#deadlineMs = timing.deadlineMs ?? DEFAULT_DEADLINE_MS
+    this.#heartbeatMs = timing.heartbeatMs
+    this.#deadlineMs = timing.deadlineMs
+    this.#failed = replyErrors(log)
     for (const [name, definition] of Object.entries(SCRIPTS)) command.defineCommand(name, definition)
     const commands = command as unknown as Scripts
     // EVALSHA, falling back to EVAL after a restarted server forgot the script.
@@ -156,8 +165,9 @@ export class RedisPresenceStore implements PresenceBackend {
         field, json, JSON.stringify([topic, field]), this.id, this.#deadlineMs, this.#channel(topic),
       )
       if (known === 0) await this.#rewrite()
-    } catch {
-      // Redis is away: logged once by lib/redis/connections.ts; written again when it is back.
+    } catch (err) {
+      // Redis is away (logged once by Connections; written again when it is back) or refused.
+      this.#failed(err)
     }
   }
 
@@ -166,16 +176,20 @@ export class RedisPresenceStore implements PresenceBackend {
     const field = this.#field(ref)
     try {
       await this.#scripts.liveUntrack(this.#hash(topic), this.#set, field, JSON.stringify([topic, field]), this.#channel(topic), this.id)
-    } catch {
+    } catch (err) {
       // As in write(); a removal lost in an outage is repaired by #rewrite(), which starts from a clean slate.
+      this.#failed(err)
     }
   }
 
   async fetch (topic: string): Promise<Map<string, string> | undefined> {
     if (!this.#ready) return undefined
     try {
+      // Read only once the notices of later changes are sure to reach us (SUBSCRIBE runs on the other connection).
+      await this.#channels.synced()
       return new Map(Object.entries(await this.#command.hgetall(this.#hash(topic))))
-    } catch {
+    } catch (err) {
+      this.#failed(err)
       return undefined
     }
   }
@@ -194,8 +208,9 @@ export class RedisPresenceStore implements PresenceBackend {
     if (!this.#ready) return
     try {
       await this.#rewrite()
-    } catch {
-      // Gone again: the next 'up' starts over.
+    } catch (err) {
+      // Gone again (the next 'up' starts over), or refused.
+      this.#failed(err)
     }
     for (const changed of this.#watchers.values()) changed()
   }
@@ -206,8 +221,9 @@ export class RedisPresenceStore implements PresenceBackend {
     if (this.#command.status === 'ready') {
       try {
         await this.#scripts.liveLeave(this.#processes, this.#prefix, this.id)
-      } catch {
-        // Redis went away at this very moment: the others sweep our entries at the deadline.
+      } catch (err) {
+        // Redis went away at this very moment (the others sweep our entries at the deadline), or refused.
+        this.#failed(err)
       }
     }
     this.#closed = true
@@ -219,8 +235,9 @@ export class RedisPresenceStore implements PresenceBackend {
       const [known, swept] = await this.#scripts.liveBeat(this.#processes, this.#prefix, this.id, this.#deadlineMs) as [number, number]
       if (swept > 0) this.#log.info({ processes: swept }, 'fastify-live: removed the presence entries of processes that stopped without closing')
       if (known === 0) await this.#rewrite()
-    } catch {
-      // Redis is away: logged once by lib/redis/connections.ts.
+    } catch (err) {
+      // Redis is away (logged once by Connections), or refused.
+      this.#failed(err)
     }
   }
 

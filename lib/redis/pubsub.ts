@@ -4,6 +4,7 @@ import {
   type Delivery, type EngineLog, type PubSub, type PubSubOptions,
 } from '../pubsub.js'
 import type { Channels } from './channels.js'
+import { replyErrors } from './connections.js'
 
 /**
  * Publish/subscribe across processes. Local listeners are served at once
@@ -15,7 +16,7 @@ import type { Channels } from './channels.js'
  */
 
 export interface RedisPubSubOptions extends PubSubOptions {
-  /** Bytes of messages handed to Redis and not yet acknowledged before more are dropped (not queued). @default 8 MiB */
+  /** Size (UTF-16 units of the envelopes, about bytes) of messages handed to Redis and not yet acknowledged, past which more are dropped, not queued. @default 8 MiB */
   maxPendingBytes?: number
 }
 
@@ -30,6 +31,7 @@ export class RedisPubSub implements PubSub {
   readonly #local: LocalTopics
   readonly #maxBytes: number
   readonly #maxPending: number
+  readonly #failed: (err: unknown) => void
   #pending = 0
   #dropping = false
   #closed = false
@@ -40,6 +42,7 @@ export class RedisPubSub implements PubSub {
     this.#id = id
     this.#prefix = `${prefix}m:`
     this.#log = log
+    this.#failed = replyErrors(log)
     this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
     this.#maxPending = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES
     this.#local = new LocalTopics(
@@ -70,8 +73,9 @@ export class RedisPubSub implements PubSub {
     this.#pending += payload.length
     try {
       await this.#command.publish(this.#prefix + topic, payload)
-    } catch {
-      // Redis is away: the outage is logged once by lib/redis/connections.ts.
+    } catch (err) {
+      // Redis is away (the outage is logged once by Connections), or refused.
+      this.#failed(err)
     } finally {
       this.#pending -= payload.length
       if (this.#pending === 0) this.#dropping = false
