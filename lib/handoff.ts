@@ -73,6 +73,8 @@ export interface Handable {
 
 /** An entry whose state could not be serialized: only this process's live instance can be joined. */
 const LOCAL_ONLY = '-'
+/** How much longer the store keeps a handed-over entry than its live instance waits. */
+const EXPIRY_GRACE_MS = 2000
 
 /**
  * Hands views from their HTTP render to their join. The serialized entry goes
@@ -101,10 +103,11 @@ export class Handoff<S extends Handable> {
   keep (session: S): Promise<void> {
     this.#dropLocal(session.id, 'end')
     if (this.#local.size >= this.#maxLocal) this.#dropLocal(this.#local.keys().next().value!, 'end')
-    const timer = setTimeout(() => this.#dropLocal(session.id, 'end'), this.#ttl)
+    const timer = setTimeout(() => { void this.#expire(session.id) }, this.#ttl)
     timer.unref()
     this.#local.set(session.id, { session, timer })
-    const put = this.#store.put(session.id, session.serialize() ?? LOCAL_ONLY, this.#ttl)
+    // The store keeps the entry a little longer than the live instance waits, so that when its wait ends, the entry tells whether another process took the view.
+    const put = this.#store.put(session.id, session.serialize() ?? LOCAL_ONLY, this.#ttl + EXPIRY_GRACE_MS)
       .catch((err: unknown) => session.log.warn({ err }, `fastify-live: the handoff store could not keep the view ${session.id}; its join will mount it again`))
       .finally(() => this.#puts.delete(session.id))
     this.#puts.set(session.id, put)
@@ -139,6 +142,17 @@ export class Handoff<S extends Handable> {
     } catch (err) {
       log.warn({ err }, `fastify-live: the view ${id} could not be parked; a rejoin will mount it again`)
     }
+  }
+
+  /** The live instance waited `ttl` unjoined: ended when its entry is still there, released when another process took it. */
+  async #expire (id: string): Promise<void> {
+    let entry: string | undefined
+    try {
+      entry = await this.#store.take(id)
+    } catch {
+      entry = LOCAL_ONLY // the store is away: nobody else can have taken it
+    }
+    this.#dropLocal(id, entry === undefined ? 'release' : 'end')
   }
 
   async close (): Promise<void> {

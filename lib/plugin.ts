@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import fastifyView from '@fastify/view'
 import fastifyWebsocket from '@fastify/websocket'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -75,7 +76,8 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   }
   const engines = opts.redis === null
     ? { pubsub: memoryPubSub({ log: app.log, maxMessageBytes: opts.maxMessageBytes }), presence: memoryPresence({ log: app.log }), close: async () => {} }
-    : redisPubSub({ redis: opts.redis as string | Redis, log: app.log, maxMessageBytes: opts.maxMessageBytes })
+    : redisPubSub({ redis: opts.redis as string | Redis, log: app.log, maxMessageBytes: opts.maxMessageBytes, prefix: redisPrefix(opts.secret) })
+  if ('ready' in engines) await waitForRedis(engines.ready(), app)
   const renderer = new Renderer(opts.templates)
   const bundle = serveBundle(app, opts.prefix, opts.sourceMaps)
   const core: Core = {
@@ -180,6 +182,25 @@ async function handOff (core: Core, session: Session): Promise<void> {
   // Its embeds were handed over as they were mounted (Session.mountEmbed).
   session.fromHttp = true
   await core.handoff.keep(session)
+}
+
+/**
+ * The processes of one app share Redis keys and channels: those with the same
+ * `secret` (a hash of it, so two apps on one Redis server never meet).
+ */
+function redisPrefix (secret: string): string {
+  return `live:${createHash('sha256').update(secret).digest('base64url').slice(0, 8)}:`
+}
+
+/** How long `register` waits for Redis; past it the app starts anyway, and cross-process work begins when Redis answers. */
+const REDIS_READY_MS = 5000
+
+async function waitForRedis (ready: Promise<void>, app: FastifyInstance): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), REDIS_READY_MS) })
+  const answered = await Promise.race([ready.then(() => true), late])
+  clearTimeout(timer)
+  if (!answered) app.log.warn(`fastify-live: Redis did not answer within ${REDIS_READY_MS} ms; starting anyway (views work in this process, and cross-process delivery begins once Redis answers)`)
 }
 
 function closeTree (session: Session): void {

@@ -121,3 +121,16 @@ t.test('close ends every waiting view', async (t) => {
   await handoff.close()
   t.ok(view.closed)
 })
+
+t.test('a live instance whose view another process took is released, without unmount, when its wait ends', async (t) => {
+  const store = new MemoryHandoffStore(10)
+  const rendering = new Handoff<FakeView>(store, 5, 10)
+  const joining = new Handoff<FakeView>(store, 5, 10)
+  const view = new FakeView('v1')
+  await rendering.keep(view)
+  t.same(await joining.take('v1'), { entry: '{"s":"v1"}' })
+  await tick(30)
+  t.ok(view.closed, 'released')
+  t.notOk(view.ended, 'the view lives on elsewhere: no unmount')
+  t.equal(rendering.size, 0)
+})
