@@ -53,7 +53,7 @@ t.test('a snapshot puts back only its own properties, as fresh copies, and says 
 
 t.test('values that are not JSON data are not kept', async (t) => {
   const snapshots = new Snapshots(new SnapshotBudget(1 << 20))
-  t.same(snapshots.take('stamp[]', changes({ when: new Date(0) }), '', 1000), { problem: 'when is a Date' })
+  t.same(snapshots.take('stamp[]', changes({ when: new Date(0) }), '', 1000), { problem: 'when is a Date (send date.toISOString() or a number instead)' })
   t.equal(snapshots.size, 0)
 })
 
