@@ -1,8 +1,9 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { LiveView, eventHandler } from '../../lib/index.js'
 import { LivePage, liveStats, parseRoots } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
 import { closed, listen, openSocketPage, realSocket, until } from '../helpers/live.js'
+import { moveDateNow } from '../helpers/clock.js'
 
 let runs = 0
 
@@ -12,14 +13,6 @@ class CounterView extends LiveView {
   @eventHandler() increment () { runs++; this.count++ }
 }
 
-/** The bucket refills by `Date.now()`; the test moves time itself instead of sleeping. */
-function clock (t: Test): { advance (ms: number): void } {
-  const realNow = Date.now
-  let offset = 0
-  Date.now = () => realNow() + offset
-  t.teardown(() => { Date.now = realNow })
-  return { advance (ms) { offset += ms } }
-}
 
 t.beforeEach(() => { runs = 0 })
 
@@ -27,7 +20,7 @@ t.beforeEach(() => { runs = 0 })
 const options = { rateLimit: { burst: 7, perSecond: 2 } }
 
 t.test('frames beyond the burst are refused as rate_limited and never handled', async (t) => {
-  clock(t)
+  moveDateNow(t)
   const app = await buildApp(t, [['/counter', CounterView]], options)
   const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
@@ -39,7 +32,7 @@ t.test('frames beyond the burst are refused as rate_limited and never handled', 
 })
 
 t.test('the bucket refills with time', async (t) => {
-  const time = clock(t)
+  const time = moveDateNow(t)
   const app = await buildApp(t, [['/counter', CounterView]], options)
   const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
@@ -54,7 +47,7 @@ t.test('the bucket refills with time', async (t) => {
 })
 
 t.test('every refused frame is answered with its ref, so the browser can settle each call', async (t) => {
-  clock(t)
+  moveDateNow(t)
   const app = await buildApp(t, [['/counter', CounterView]], options)
   const { page } = await openSocketPage(app, '/counter')
   t.teardown(() => page.close())
@@ -66,7 +59,7 @@ t.test('every refused frame is answered with its ref, so the browser can settle 
 })
 
 t.test('a socket that keeps flooding is closed', async (t) => {
-  clock(t)
+  moveDateNow(t)
   const app = await buildApp(t, [['/counter', CounterView]], options)
   // A real socket, so the closing handshake completes as it would in a browser.
   const base = await listen(app)
@@ -84,7 +77,7 @@ t.test('a socket that keeps flooding is closed', async (t) => {
 })
 
 t.test('each socket has its own bucket', async (t) => {
-  clock(t)
+  moveDateNow(t)
   const app = await buildApp(t, [['/counter', CounterView]], options)
   const flooded = await openSocketPage(app, '/counter')
   t.teardown(() => flooded.page.close())
