@@ -14,10 +14,11 @@ import { forgetRecorded, liveEvents, socketsOpenedAt, waitLiveEvents, wire, type
 const SECRET = 'recover-kill-secret-0123456789abcdef'
 const browser = await launchBrowser(t)
 
+interface Tap { teardown (fn: () => unknown): void }
 interface Server { url: string, port: number, kill (): Promise<void> }
 
 /** Start the fixture server named `name` on `port` (0: a free one); killed with the test. */
-async function start (t: Tap.Test, name: string, port = 0): Promise<Server> {
+async function start (t: Tap, name: string, port = 0): Promise<Server> {
   const script = fileURLToPath(new URL('../fixtures/recover-server.ts', import.meta.url))
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     env: { ...process.env, LIVE_SECRET: SECRET, PORT: String(port), SERVER_NAME: name },

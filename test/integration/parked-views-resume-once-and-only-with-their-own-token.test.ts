@@ -11,6 +11,7 @@ import { closed, listen, realSocket, until } from '../helpers/live.js'
 // the server) parks its views; a socket closed with 1000/1001 or a `leave`
 // ends them. Who may resume a parked view, how often, for how long.
 
+interface Tap { teardown (fn: () => unknown): void }
 let mounts = 0
 let unmounts = 0
 
@@ -34,7 +35,7 @@ class ParkView extends LiveView {
 t.beforeEach(() => { mounts = 0; unmounts = 0 })
 
 /** A listening app with ParkView at /park; `warnings` collects what it logs at warn. */
-async function start (t: Tap.Test, options: LiveOptions = {}): Promise<{ app: FastifyInstance, base: string, warnings: string[] }> {
+async function start (t: Tap, options: LiveOptions = {}): Promise<{ app: FastifyInstance, base: string, warnings: string[] }> {
   const warnings: string[] = []
   const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { warnings.push(JSON.parse(line).msg) } } } })
   t.teardown(() => app.close())
