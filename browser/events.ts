@@ -1,5 +1,5 @@
 import { BINDINGS, DEBOUNCE, KEY, THROTTLE } from './constants.js'
-import { controlValue, serialize } from './form.js'
+import { controlValue, formChange, serialize } from './form.js'
 import { pageDebounce } from './debounce.js'
 import { pageThrottle } from './throttle.js'
 import { rootOf } from './registry.js'
@@ -41,7 +41,9 @@ function onBubbling (e: Event): void {
   if (!root || (e as InputEvent).isComposing) return
   const params = dataParams(el)
   let key: string | undefined
-  if (type !== 'click') {
+  // on a form, input and change send all its fields (API.md §3)
+  if ((type === 'input' || type === 'change') && el instanceof HTMLFormElement) Object.assign(params, formChange(el, target))
+  else if (type !== 'click') {
     const value = controlValue(target) ?? controlValue(el)
     if (value !== undefined) params.value = value
   }
