@@ -3,9 +3,12 @@
 //
 //   node bench/hardening.mjs [--seconds 60] [--flood-seconds 15]
 //
-// The server is the demo (examples/server.ts, run through tsx) in production
-// mode, plus /big: the demo's search page with 3,500 rows (~173 KB of HTML).
+// The server is the demo's (examples/, run through tsx) in production mode,
+// plus /big: the demo's search page with 3,500 rows (~173 KB of HTML).
 // Two measurements, printed as markdown:
+//
+// BENCH_MAX_BUFFERED_BYTES sets maxBufferedBytes (default: the plugin's);
+// --flood-seconds 0 skips the latency part.
 //
 // 1. Memory: 20 sockets join the search page, stop reading, and keep
 //    sending what the rate limit allows (80 `search` events and one `render`
@@ -34,20 +37,41 @@ else await main()
 // ---- the server (a child process, under tsx) -------------------------------
 
 async function server () {
-  const { buildDemo } = await import('../examples/server.ts')
+  const { default: Fastify } = await import('fastify')
+  const { default: live } = await import('../lib/index.ts')
+  const { CounterView } = await import('../examples/views/counter.ts')
   const { SearchView } = await import('../examples/views/search.ts')
   const rows = Array.from({ length: 3500 }, (_, i) => ({ id: i + 1, name: `Product ${i + 1}`, price: 0.5 + ((i * 37) % 50) / 10 }))
   class BigView extends SearchView {
     results = rows
   }
-  const app = await buildDemo({ logger: false })
+  // The demo's set-up (examples/server.ts), with BENCH_MAX_BUFFERED_BYTES to try another budget.
+  const app = Fastify({ logger: false })
+  const budget = process.env.BENCH_MAX_BUFFERED_BYTES
+  await app.register(live, {
+    templates: fileURLToPath(new URL('../examples/templates/', import.meta.url)),
+    secret: process.env.LIVE_SECRET,
+    layout: 'layout.njk',
+    ...(budget ? { maxBufferedBytes: Number(budget) } : {}),
+  })
+  app.live('/counter', CounterView)
+  app.live('/search', SearchView)
   app.live('/big', BigView)
   await app.listen({ host: '127.0.0.1', port: 0 })
+  // Sockets the server closed, by code: 1013 for not reading, 1008 for flooding.
+  const closedWith = {}
+  app.websocketServer.on('connection', (ws) => {
+    const close = ws.close
+    ws.close = function (code, reason) {
+      closedWith[code] = (closedWith[code] ?? 0) + 1
+      return close.call(this, code, reason)
+    }
+  })
   process.on('message', (msg) => {
     if (msg?.cmd !== 'stats') return
     globalThis.gc?.()
     const m = process.memoryUsage()
-    process.send({ id: msg.id, rss: m.rss, heapUsed: m.heapUsed, external: m.external })
+    process.send({ id: msg.id, rss: m.rss, heapUsed: m.heapUsed, external: m.external, sockets: app.websocketServer.clients.size, closedWith })
   })
   console.log(`READY hardening http://127.0.0.1:${app.server.address().port}`)
 }
@@ -66,6 +90,7 @@ async function main () {
   const base = await origin(srv)
   const mb = (bytes) => (bytes / 1048576).toFixed(1)
   const rss = async () => (await srv.stats()).rss
+  const closedWith = async (code) => (await srv.stats()).closedWith[code] ?? 0
 
   /** GET a page and read its root's id and token, as the browser would. */
   async function root (url) {
@@ -98,13 +123,15 @@ async function main () {
 
   /**
    * `count` sockets that each run `behave(socket)` (which returns a stop
-   * function), replaced whenever the server closes one. Returns how many
-   * were closed, and a stop for all.
+   * function), replaced whenever the server closes one.
    */
   function keep (count, url, behave) {
     let running = true
-    let closes = 0
     const stops = new Set()
+    const retry = (err) => {
+      console.error(`a replacement socket failed (${err.message}); trying again`)
+      if (running) setTimeout(() => one().catch(retry), 100)
+    }
     const one = async () => {
       if (!running) return
       const socket = await join(url)
@@ -114,17 +141,14 @@ async function main () {
         stop()
         stops.delete(stop)
         if (!running) return
-        closes++
-        one().catch((err) => console.error(err))
+        one().catch(retry)
       })
     }
     return {
       started: Promise.all(Array.from({ length: count }, one)),
-      get closes () { return closes },
       stop () {
         running = false
         for (const stop of stops) stop()
-        return closes
       },
     }
   }
@@ -132,7 +156,8 @@ async function main () {
   // -- 1. memory --------------------------------------------------------------
   await warm()
   const idle = await rss()
-  const words = Array.from({ length: 500 }, (_, i) => `q${i}`)
+  // 40 distinct searches (the cache keys them apart), each matching most of the 44 fruits: ~3 KB answers.
+  const words = Array.from({ length: 40 }, (_, i) => ' '.repeat(i % 20) + (i < 20 ? 'a' : 'e'))
   let sentIn = 0
   const nonReaders = keep(20, '/search', ({ ws, id }) => {
     ws.pause() // stops reading: what the server sends piles up
@@ -143,21 +168,31 @@ async function main () {
       for (let k = 0; k < 8; k++) {
         const frame = JSON.stringify({ t: 'event', ref: ref++, id, h: 'search', p: { value: words[(ref * 7) % words.length] }, type: 'input' })
         sentIn += frame.length
-        ws.send(frame)
+        ws.send(frame, (err) => { if (err) ws.terminate() })
       }
       if (++tick % 10 === 0) ws.send(JSON.stringify({ t: 'render', ref: ref++, id }))
     }, 100)
-    // The server drops the TCP connection of a socket it closed for not reading; nothing of it stays here either.
+    // A socket the server closed for not reading is dropped (destroyed): the next write here fails, and it is replaced.
     return () => { clearInterval(timer); ws.terminate() }
   })
   await nonReaders.started
   const samples = []
   for (let s = 5; s <= seconds; s += 5) {
     await new Promise((resolve) => setTimeout(resolve, 5000))
-    samples.push([s, await rss()])
+    const stats = await srv.stats()
+    samples.push([s, stats.rss, stats.sockets])
   }
-  const closedForNotReading = nonReaders.stop()
+  nonReaders.stop()
+  const closedForNotReading = await closedWith(1013)
   const peak = Math.max(...samples.map(([, r]) => r))
+
+  console.log(`\n### Hardening: memory under 20 non-reading sockets (${seconds} s, /search, maxBufferedBytes ${process.env.BENCH_MAX_BUFFERED_BYTES ?? 'default'})\n`)
+  console.log('| time | server RSS | vs idle | sockets open |')
+  console.log('| ---: | ---: | ---: | ---: |')
+  console.log(`| idle | ${mb(idle)} MB | | 0 |`)
+  for (const [s, r, n] of samples) console.log(`| ${s} s | ${mb(r)} MB | ${r >= idle ? '+' : ''}${mb(r - idle)} MB | ${n} |`)
+  console.log(`\npeak ${mb(peak)} MB, idle ${mb(idle)} MB: +${mb(peak - idle)} MB; ${(sentIn / 1024).toFixed(0)} KiB of events sent in; ${closedForNotReading} sockets closed for not reading (1013) and replaced\n`)
+  if (floodSeconds <= 0) return await srv.stop()
 
   // -- 2. latency -------------------------------------------------------------
   const quiet = await latency(floodSeconds)
@@ -174,15 +209,10 @@ async function main () {
   })
   await flooders.started
   const flooded = await latency(floodSeconds)
-  const floodCloses = flooders.stop()
+  flooders.stop()
+  const floodCloses = await closedWith(1008)
   await srv.stop()
 
-  console.log(`\n### Hardening: memory under 20 non-reading sockets (${seconds} s, /search)\n`)
-  console.log('| time | server RSS | vs idle |')
-  console.log('| ---: | ---: | ---: |')
-  console.log(`| idle | ${mb(idle)} MB | |`)
-  for (const [s, r] of samples) console.log(`| ${s} s | ${mb(r)} MB | ${r >= idle ? '+' : ''}${mb(r - idle)} MB |`)
-  console.log(`\npeak ${mb(peak)} MB, idle ${mb(idle)} MB: +${mb(peak - idle)} MB; ${(sentIn / 1024).toFixed(0)} KiB of events sent in; ${closedForNotReading} sockets closed for not reading (1013) and replaced\n`)
   console.log('### Hardening: a well-behaved client\'s latency (one event every 20 ms, /counter)\n')
   console.log('| while | events | p50 | p99 |')
   console.log('| --- | ---: | ---: | ---: |')
