@@ -2,9 +2,9 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import t from 'tap'
 import { LiveView, eventHandler, type LiveEvent } from '../../lib/index.js'
-import { liveStats } from '../../lib/testing.js'
+import { LivePage, liveStats, parseRoots } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
-import { closed, openPage, until } from '../helpers/live.js'
+import { closed, listen, openPage, realSocket, until } from '../helpers/live.js'
 
 // A handler that never settles, and a client that keeps sending: what waits
 // behind the handler is bounded, refused past the bound (`busy`), dropped
@@ -41,7 +41,8 @@ const event = (id: string, ref: number, h: string, pad = '') => JSON.stringify({
 t.test('frames beyond queueLimit wait for nothing: they are refused busy and never run', async (t) => {
   const app = await buildApp(t, [['/stuck', StuckView]], { queueLimit: { events: 3, bytes: 1_000_000 } })
   const { page, socket } = await openPage(app, '/stuck')
-  t.teardown(() => page.close())
+  // Not a closing handshake: the in-memory client would wait 30 s (ws closeTimeout) for an answer that a closed app never sends.
+  t.teardown(() => socket.terminate())
   const id = page.roots[0]!.id
   const answers = page.frames
   socket.send(event(id, 100, 'hang'))
@@ -56,7 +57,8 @@ t.test('frames beyond queueLimit wait for nothing: they are refused busy and nev
 t.test('the bytes waiting are bounded too', async (t) => {
   const app = await buildApp(t, [['/stuck', StuckView]], { queueLimit: { events: 1000, bytes: 2000 } })
   const { page, socket } = await openPage(app, '/stuck')
-  t.teardown(() => page.close())
+  // Not a closing handshake: the in-memory client would wait 30 s (ws closeTimeout) for an answer that a closed app never sends.
+  t.teardown(() => socket.terminate())
   const id = page.roots[0]!.id
   socket.send(event(id, 100, 'hang'))
   const frames = [101, 102, 103].map((ref) => event(id, ref, 'increment', 'x'.repeat(800)))
@@ -69,7 +71,8 @@ t.test('the bytes waiting are bounded too', async (t) => {
 t.test('what a never-settling handler holds: with the defaults, a bounded queue (figure)', async (t) => {
   const app = await buildApp(t, [['/stuck', StuckView]], { rateLimit: { burst: 10_000, perSecond: 10_000 } })
   const { page, socket } = await openPage(app, '/stuck')
-  t.teardown(() => page.close())
+  // Not a closing handshake: the in-memory client would wait 30 s (ws closeTimeout) for an answer that a closed app never sends.
+  t.teardown(() => socket.terminate())
   const id = page.roots[0]!.id
   socket.send(event(id, 100, 'hang'))
   const sent = 200
@@ -112,8 +115,8 @@ t.test('after the socket closes, nothing queued stays reachable', async (t) => {
 
 t.test('handlerTimeout answers handler_error and the next event runs', async (t) => {
   const app = await buildApp(t, [['/stuck', StuckView]], { handlerTimeout: 50 })
-  const { page } = await openPage(app, '/stuck')
-  t.teardown(() => page.close())
+  const { page, socket } = await openPage(app, '/stuck')
+  t.teardown(() => socket.terminate())
   const stuck = page.event('hang')
   const next = page.event('increment')
   t.match(await stuck, { t: 'error', code: 'handler_error', message: /StuckView\.hang\(\) threw: it did not settle within handlerTimeout \(50 ms\)/ })
@@ -123,13 +126,20 @@ t.test('handlerTimeout answers handler_error and the next event runs', async (t)
 
 t.test('app.close() resolves while a handler hangs, and aborts its signal', async (t) => {
   const app = await buildApp(t, [['/stuck', StuckView]])
-  const { page, socket } = await openPage(app, '/stuck')
+  // A real socket: the closing handshake completes as with a browser.
+  const base = await listen(app)
+  const body = (await app.inject('/stuck')).body
+  const socket = await realSocket(base)
+  const page = new LivePage(body, parseRoots(body), socket)
+  await page.join()
   const id = page.roots[0]!.id
   signals.length = 0
   socket.send(event(id, 100, 'hang'))
   socket.send(event(id, 101, 'increment'))
   await until(() => signals.length === 1, 'the handler to start')
+  const code = closed(socket)
   await app.close()
+  t.equal(await code, 1001, 'the page was told the server is going away')
   t.equal(signals[0]!.aborted, true, 'the hung handler was told the view closed')
   t.same(liveStats(app), { views: 0, tasks: 0, sockets: 0 })
   t.equal(increments, 0, 'the event queued behind it never ran')
