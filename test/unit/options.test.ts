@@ -162,6 +162,8 @@ t.test('an option given as undefined (secret: process.env.LIVE_SECRET, unset) me
   const { secret: s2, permissions: p2, ...defaults } = resolved({})
   t.same(given, defaults)
   t.equal(secret.length, 64, 'a random secret, as when left out')
+})
+
 t.test('the bounds on work and buffers have defaults', async (t) => {
   const o = resolved({ secret: SECRET })
   t.same(o.allowedHosts, [], 'any host')
