@@ -7,7 +7,7 @@ import nunjucks from 'nunjucks'
 import { serveBundle } from './assets.js'
 import { Connection } from './connection.js'
 import type { Core, LiveRoute } from './core.js'
-import { FST_LIVE_ROUTE } from './errors.js'
+import { FST_LIVE_REGISTERED, FST_LIVE_ROUTE } from './errors.js'
 import { resolveOptions, type LiveOptions } from './options.js'
 import { escapeAttr, PLUGIN_TEMPLATES, Renderer, safe } from './render.js'
 import type { Redis } from 'ioredis'
@@ -57,6 +57,8 @@ const MAX_HANDED_CHARS = 64 * 1024 * 1024
 const ROUTE_KEYS = new Set(['permissions', 'template', 'layout'])
 
 async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise<void> {
+  // A second register would otherwise fail later, on its duplicated bundle route, hiding the cause.
+  if (app.hasDecorator('live')) throw new FST_LIVE_REGISTERED()
   const opts = resolveOptions(options ?? {}, app.log)
   const connections = new Set<Connection>()
   let closing = false
@@ -83,7 +85,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   const core: Core = {
     opts,
     renderer,
-    catalog: new ViewCatalog(renderer, opts.debug),
+    catalog: new ViewCatalog(renderer, opts.debug, (message) => app.log.warn(message)),
     signer: new TokenSigner(opts.secret, opts.tokenMaxAge),
     handoff: new Handoff<Session>('handoff' in engines ? engines.handoff : new MemoryHandoffStore(MAX_HANDED, MAX_HANDED_CHARS), opts.handoffTtl, MAX_HANDED),
     routes: new Map(),
