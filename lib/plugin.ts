@@ -54,6 +54,9 @@ const MAX_HANDED = 10_000
 /** Their serialized states and renders together (parked views too), in characters. */
 const MAX_HANDED_CHARS = 64 * 1024 * 1024
 
+/** The plugin's own layout (options.ts default): the 403 page has its own document instead. */
+const DEFAULT_LAYOUT = 'live/layout.njk'
+
 const ROUTE_KEYS = new Set(['permissions', 'template', 'layout'])
 
 async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise<void> {
@@ -96,6 +99,11 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
       (opts.debug && bundle.debug !== undefined ? ` data-live-debug="${escapeAttr(bundle.debug)}"` : '') + '></script>',
   }
   const forbiddenPage = renderer.template('live/forbidden.njk', 'the 403 page')
+  const forbiddenContent = renderer.template('live/forbidden-content.njk', 'the 403 page')
+  // In a layout of the app's own, the 403 looks like the rest of the app; without one (or with the plugin's) it is live/forbidden.njk.
+  const forbidden = (layout: nunjucks.Template | null, detail: string): string => layout === null
+    ? forbiddenPage.render({ scripts: '', detail })
+    : layout.render({ title: '403 Forbidden', live: { content: safe(forbiddenContent.render({ detail })), scripts: () => safe('') } })
   const errorPage = renderer.template('live/error.njk', 'the error page')
   // A live page whose mount or render throws answers with an HTML error page:
   // detailed in debug mode, generic otherwise (no user error message, no stack).
@@ -135,6 +143,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     }
     const layoutName = routeOptions.layout ?? opts.layout
     const layout = layoutName === false ? null : renderer.template(layoutName, `the layout of ${path}`)
+    const forbiddenLayout = layoutName === false || layoutName === DEFAULT_LAYOUT ? null : layout
     const key = (this.prefix ?? '') + path
     if (core.routes.has(key)) throw new FST_LIVE_ROUTE(`app.live('${key}') is declared twice`)
     const route: LiveRoute = { key, info, permissions, layout: layoutName }
@@ -145,7 +154,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
         const missing = await missingPermissions(opts, request, permissions)
         if (missing !== null) {
           if (opts.onForbidden !== null) return opts.onForbidden(request, reply)
-          return reply.code(403).type('text/html; charset=utf-8').send(forbiddenPage.render({ scripts: '', detail: opts.debug ? `${key} requires ${missing}` : '' }))
+          return reply.code(403).type('text/html; charset=utf-8').send(forbidden(forbiddenLayout, opts.debug ? `${key} requires ${missing}` : ''))
         }
       }
       const session = await Session.mount(core, info, {

@@ -67,3 +67,28 @@ t.test('registering it again in a child of an instance that has it fails too', a
   app.register(async (child) => { await child.register(live, { templates: FIXTURES, secret: SECRET }) })
   await t.rejects(app.ready(), { code: 'FST_LIVE_REGISTERED' })
 })
+
+t.test("a 403 page uses the app's own layout; without one it is the plugin's page", async (t) => {
+  class Secret extends LiveView {
+    static override template = 'counter.njk'
+    count = 0
+    @eventHandler() increment () { this.count++ }
+  }
+  const app = Fastify({ logger: false })
+  t.teardown(() => app.close())
+  await app.register(live, { templates: FIXTURES, secret: SECRET, layout: 'custom-layout.njk', permissions: () => [] })
+  app.live('/in-layout', Secret, { permissions: 'admin' })
+  app.live('/alone', Secret, { permissions: 'admin', layout: false })
+  app.live('/plugin-layout', Secret, { permissions: 'admin', layout: 'live/layout.njk' })
+  const inLayout = await app.inject('/in-layout')
+  t.equal(inLayout.statusCode, 403)
+  t.match(inLayout.body, /<header>my app<\/header><main class="live-forbidden">/, "inside the app's layout")
+  t.match(inLayout.body, /<main class="live-forbidden">\s*<h1>403 Forbidden<\/h1>/)
+  t.notMatch(inLayout.body, /<script/, 'no bundle: there is no view to join')
+  for (const path of ['/alone', '/plugin-layout']) {
+    const res = await app.inject(path)
+    t.equal(res.statusCode, 403)
+    t.match(res.body, /^<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>403 Forbidden<\/title>/)
+    t.notMatch(res.body, /my app/)
+  }
+})
