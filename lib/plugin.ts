@@ -103,7 +103,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   // In a layout of the app's own, the 403 looks like the rest of the app; without one (or with the plugin's) it is live/forbidden.njk.
   const forbidden = (layout: nunjucks.Template | null, detail: string): string => layout === null
     ? forbiddenPage.render({ scripts: '', detail })
-    : layout.render({ title: '403 Forbidden', live: { content: safe(forbiddenContent.render({ detail })), scripts: () => safe('') } })
+    : layout.render({ title: '403 Forbidden', status: 403, live: { content: safe(forbiddenContent.render({ detail })), scripts: () => safe('') } })
   const errorPage = renderer.template('live/error.njk', 'the error page')
   // A live page whose mount or render throws answers with an HTML error page:
   // detailed in debug mode, generic otherwise (no user error message, no stack).
