@@ -18,7 +18,6 @@ export class DeployView extends LiveView {
   version = 41
   // @throttle
   refreshes = 0
-  clicks = 0
   // @optimistic
   starred = false
   stars = 12
@@ -34,9 +33,6 @@ export class DeployView extends LiveView {
   override mount ({ request }: MountContext) {
     this.role = roleOf(request)
   }
-
-  @eventHandler({ description: 'Count the clicks the browser saw (not throttled)' })
-  click () { this.clicks += 1 }
 
   @eventHandler({ description: 'Refresh the metrics: at most once a second, however fast one clicks' })
   @throttle(1000)
