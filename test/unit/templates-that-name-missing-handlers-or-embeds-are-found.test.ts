@@ -2,7 +2,7 @@ import t from 'tap'
 import { LiveView, eventHandler, loading } from '../../lib/index.js'
 import { ViewCatalog } from '../../lib/catalog.js'
 import { Renderer } from '../../lib/render.js'
-import { checkTemplate, checkTemplateSource, distance } from '../../lib/template-check.js'
+import { checkTemplate, checkTemplateSource, distance, loaderReader } from '../../lib/template-check.js'
 import { FIXTURES } from '../helpers/app.js'
 
 const facts = (handlers: string[], embeds: string[] = [], methods: string[] = []) => ({
@@ -118,4 +118,11 @@ t.test('@loading naming an undeclared property fails like @clientState', async (
     code: 'FST_LIVE_VIEW',
     message: /SaveView: "isSaving" is set by @loading on save\(\) but is not a property of the view; declare it with a default, e\.g\. `isSaving = ''`/,
   })
+})
+
+t.test('sources are read through the renderer\'s loaders; a missing one is undefined', async (t) => {
+  const read = loaderReader(new Renderer([FIXTURES]).env)
+  t.match(read('startup-typos.njk'), /live-click="incremnt"/)
+  t.match(read('live/forbidden.njk'), /403 Forbidden/, 'the plugin\'s own templates too')
+  t.equal(read('no-such-template.njk'), undefined)
 })
