@@ -10,6 +10,9 @@ import { SearchView } from './views/search.js'
 import { TodoView } from './views/todo.js'
 import { DashboardView } from './views/dashboard.js'
 import { HomeView } from './views/home.js'
+import { DeployView } from './views/deploys.js'
+import { AdminView } from './views/admin.js'
+import { ROLE_COOKIE, permissionsOf } from './roles.js'
 import { ChatView, ROOM, roomTopic, type ChatMessage } from './views/chat.js'
 
 export interface DemoOptions {
@@ -27,6 +30,7 @@ export async function buildDemo (options: DemoOptions = {}) {
     // In-memory defaults: a random secret is fine for a demo (pages cannot rejoin after a restart).
     secret: options.secret ?? process.env.LIVE_SECRET,
     layout: 'layout.njk',
+    permissions: permissionsOf,
     ...(options.redis !== undefined ? { redis: options.redis } : {}),
   })
   app.live('/', HomeView)
@@ -35,6 +39,15 @@ export async function buildDemo (options: DemoOptions = {}) {
   app.live('/todos', TodoView)
   app.live('/dashboard', DashboardView)
   app.live('/chat/:room', ChatView)
+  app.live('/deploys', DeployView)
+  app.live('/admin', AdminView, { permissions: 'admin' })
+  // The demo's login: a cookie naming a role (roles.ts grants its permissions).
+  app.get<{ Querystring: { as: 'admin' | 'guest', back?: string } }>('/sign-in', {
+    schema: { querystring: { type: 'object', required: ['as'], properties: { as: { enum: ['admin', 'guest'] }, back: { type: 'string', pattern: '^/[a-z/]*$' } } } },
+  }, async (request, reply) => {
+    reply.header('set-cookie', `${ROLE_COOKIE}=${request.query.as}; Path=/; HttpOnly; SameSite=Lax`)
+    return reply.redirect(request.query.back ?? '/')
+  })
   app.get('/chat', async (_request, reply) => reply.redirect('/chat/lobby'))
   // Any server code can talk to a room, e.g.:
   //   curl -H 'content-type: application/json' -d '{"text":"deploy at 5"}' http://127.0.0.1:3000/chat/lobby/announce

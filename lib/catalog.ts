@@ -3,6 +3,7 @@ import { buildDispatchTable, type DispatchTable } from './dispatch.js'
 import { FST_LIVE_VIEW } from './errors.js'
 import { escapeAttr, type Renderer } from './render.js'
 import { jsonDataProblem, portableState } from './json-data.js'
+import { checkTemplate, loaderReader } from './template-check.js'
 import { LiveView, publicState, type LiveViewClass } from './view.js'
 
 /** Everything known about a view class once it is registered. */
@@ -23,7 +24,8 @@ export interface ViewInfo {
  */
 export class ViewCatalog {
   readonly #byClass = new Map<LiveViewClass, Map<string, ViewInfo>>()
-  constructor (readonly renderer: Renderer, readonly debug = false) {}
+  /** `warn` hears what the template check finds (the app's log.warn in the plugin). */
+  constructor (readonly renderer: Renderer, readonly debug = false, readonly warn?: (message: string) => void) {}
 
   describe (View: LiveViewClass, templateOverride?: string): ViewInfo {
     if (typeof View !== 'function' || !(View.prototype instanceof LiveView)) {
@@ -52,6 +54,7 @@ export class ViewCatalog {
     for (const key of listensTo) requireField(sample, name, key, `is in \`static listensTo\``)
     for (const entry of table.handlers.values()) {
       for (const key of entry.clientState ?? []) requireField(sample, name, key, `is published by @clientState on ${entry.name}()`)
+      if (entry.loading !== undefined) requireField(sample, name, entry.loading, `is set by @loading on ${entry.name}()`)
     }
     const embeds = new Map<string, ViewInfo>()
     const info: ViewInfo = {
@@ -75,7 +78,19 @@ export class ViewCatalog {
         embeds.set(embedName, this.describe(Embedded))
       }
     }
+    if (this.warn !== undefined) this.#checkTemplate(info, templateName)
     return info
+  }
+
+  /** Warns (once per view and template: describe caches) about template names that match nothing in the view. */
+  #checkTemplate (info: ViewInfo, templateName: string): void {
+    const proto = info.View.prototype as unknown as Record<string, unknown>
+    const problems = checkTemplate(info.name, templateName, loaderReader(this.renderer.env), {
+      handlers: info.table.handlers.keys(),
+      isMethod: (key) => !(key in LiveView.prototype) && typeof proto[key] === 'function',
+      embeds: info.embeds.keys(),
+    })
+    for (const problem of problems) this.warn!(`fastify-live: ${problem}`)
   }
 }
 

@@ -9,6 +9,11 @@ export const FST_LIVE_SECRET_REQUIRED = createError(
   'fastify-live: the `secret` option is required in production (NODE_ENV=production); set it to a long random string, e.g. from process.env.LIVE_SECRET',
   500,
 )
+export const FST_LIVE_REGISTERED = createError(
+  'FST_LIVE_REGISTERED',
+  'fastify-live: the plugin is already registered on this instance (or a parent of it); register it once, at the root, and declare routes with app.live() in any child',
+  500,
+)
 export const FST_LIVE_VIEW = createError('FST_LIVE_VIEW', 'fastify-live: %s', 500, TypeError)
 export const FST_LIVE_HANDLER = createError('FST_LIVE_HANDLER', 'fastify-live: %s', 500, TypeError)
 export const FST_LIVE_TEMPLATE = createError('FST_LIVE_TEMPLATE', 'fastify-live: %s', 500)

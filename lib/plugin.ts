@@ -7,7 +7,7 @@ import nunjucks from 'nunjucks'
 import { serveBundle } from './assets.js'
 import { Connection } from './connection.js'
 import type { Core, LiveRoute } from './core.js'
-import { FST_LIVE_ROUTE } from './errors.js'
+import { FST_LIVE_REGISTERED, FST_LIVE_ROUTE } from './errors.js'
 import { resolveOptions, type LiveOptions } from './options.js'
 import { escapeAttr, PLUGIN_TEMPLATES, Renderer, safe } from './render.js'
 import type { Redis } from 'ioredis'
@@ -54,9 +54,14 @@ const MAX_HANDED = 10_000
 /** Their serialized states and renders together (parked views too), in characters. */
 const MAX_HANDED_CHARS = 64 * 1024 * 1024
 
+/** The plugin's own layout (options.ts default): the 403 page has its own document instead. */
+const DEFAULT_LAYOUT = 'live/layout.njk'
+
 const ROUTE_KEYS = new Set(['permissions', 'template', 'layout'])
 
 async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise<void> {
+  // A second register would otherwise fail later, on its duplicated bundle route, hiding the cause.
+  if (app.hasDecorator('live')) throw new FST_LIVE_REGISTERED()
   const opts = resolveOptions(options ?? {}, app.log)
   const connections = new Set<Connection>()
   let closing = false
@@ -83,7 +88,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   const core: Core = {
     opts,
     renderer,
-    catalog: new ViewCatalog(renderer, opts.debug),
+    catalog: new ViewCatalog(renderer, opts.debug, (message) => app.log.warn(message)),
     signer: new TokenSigner(opts.secret, opts.tokenMaxAge),
     handoff: new Handoff<Session>('handoff' in engines ? engines.handoff : new MemoryHandoffStore(MAX_HANDED, MAX_HANDED_CHARS), opts.handoffTtl, MAX_HANDED),
     routes: new Map(),
@@ -94,6 +99,11 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
       (opts.debug && bundle.debug !== undefined ? ` data-live-debug="${escapeAttr(bundle.debug)}"` : '') + '></script>',
   }
   const forbiddenPage = renderer.template('live/forbidden.njk', 'the 403 page')
+  const forbiddenContent = renderer.template('live/forbidden-content.njk', 'the 403 page')
+  // In a layout of the app's own, the 403 looks like the rest of the app; without one (or with the plugin's) it is live/forbidden.njk.
+  const forbidden = (layout: nunjucks.Template | null, detail: string): string => layout === null
+    ? forbiddenPage.render({ scripts: '', detail })
+    : layout.render({ title: '403 Forbidden', status: 403, live: { content: safe(forbiddenContent.render({ detail })), scripts: () => safe('') } })
   const errorPage = renderer.template('live/error.njk', 'the error page')
   // A live page whose mount or render throws answers with an HTML error page:
   // detailed in debug mode, generic otherwise (no user error message, no stack).
@@ -133,6 +143,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     }
     const layoutName = routeOptions.layout ?? opts.layout
     const layout = layoutName === false ? null : renderer.template(layoutName, `the layout of ${path}`)
+    const forbiddenLayout = layoutName === false || layoutName === DEFAULT_LAYOUT ? null : layout
     const key = (this.prefix ?? '') + path
     if (core.routes.has(key)) throw new FST_LIVE_ROUTE(`app.live('${key}') is declared twice`)
     const route: LiveRoute = { key, info, permissions, layout: layoutName }
@@ -143,7 +154,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
         const missing = await missingPermissions(opts, request, permissions)
         if (missing !== null) {
           if (opts.onForbidden !== null) return opts.onForbidden(request, reply)
-          return reply.code(403).type('text/html; charset=utf-8').send(forbiddenPage.render({ scripts: '', detail: opts.debug ? `${key} requires ${missing}` : '' }))
+          return reply.code(403).type('text/html; charset=utf-8').send(forbidden(forbiddenLayout, opts.debug ? `${key} requires ${missing}` : ''))
         }
       }
       const session = await Session.mount(core, info, {
