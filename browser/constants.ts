@@ -25,6 +25,7 @@ export const THROTTLE = 'live-throttle'
 export const IGNORE = 'live-ignore'
 export const DISABLE_WITH = 'live-disable-with'
 export const OPTIMISTIC = 'live-optimistic'
+export const HOOK = 'live-hook'
 
 // Classes
 export const CONNECTED = 'live-connected'

@@ -12,6 +12,7 @@ import type { DebouncePolicy } from './debounce.js'
 import type { ThrottlePolicy } from './throttle.js'
 import type { Reloader } from './reload.js'
 import { reportError } from './report.js'
+import { dispatchPushed } from './hooks.js'
 import { type Answer, type ErrorFrame, LOST, type Outgoing, type Params, type Patch, type Reply, type Socket, lost } from './socket.js'
 
 export interface Policy {
@@ -135,7 +136,10 @@ export class LiveRoot {
     // html, or the server's render when that differs (the entry takes it).
     // Another snap: the snapshot was gone (or past ttl) and the handler ran.
     const restored = hit !== undefined && a.snap === hit.snap
-    if (hit && !restored && a.html === undefined) this.render()
+    if (hit && !restored && a.html === undefined) {
+      this.render()
+      if (a.ev) this.pushed(a.ev)
+    }
     else if (type === 'submit') releasing(el as HTMLFormElement, () => this.apply(a, restored))
     else this.apply(a, restored)
     // errors never reach here, so they are never cached
@@ -170,6 +174,9 @@ export class LiveRoot {
 
   error (f: ErrorFrame): void { this.fail(f) }
 
+  /** Events the view pushed (`this.pushEvent`), dispatched on the root. */
+  pushed (ev: Array<[string, unknown]>): void { dispatchPushed(this.el, ev) }
+
   private onAnswer (a: Answer, trusted = false): void {
     if (a.t === 'reply') this.cache.keep(a.keep)
     if (a.t === 'reply') this.apply(a, trusted)
@@ -189,6 +196,12 @@ export class LiveRoot {
    * already shows that render.
    */
   private apply (a: Reply | Patch, trusted: boolean): void {
+    this.applyRender(a, trusted)
+    // after the render they came with (hooks it mounted included)
+    if (a.ev) this.pushed(a.ev)
+  }
+
+  private applyRender (a: Reply | Patch, trusted: boolean): void {
     if (a.html !== undefined) {
       this.version = a.v
       this.show(a.html, false)

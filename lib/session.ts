@@ -8,7 +8,7 @@ import { JobQueue, type Job } from './job-queue.js'
 import { jsonDataProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
 import { missingPermissions } from './permissions.js'
-import { changeMembers, errorFrame, patchFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame } from './protocol.js'
+import { changeMembers, errorFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
 import { copyData, sameData, NOT_DATA } from './same-data.js'
 import { changesSince, markState, renderHash, Snapshots, type SnapshotBudget, type StateMark } from './snapshots.js'
@@ -61,6 +61,9 @@ interface Handed {
 
 /** A message or a presence change waiting for its view (`handleInfo`, `handlePresence`). */
 type Inbound = { topic: string, message: unknown } | { topic: string, list: Metas, diff: PresenceDiff }
+
+/** Events of `pushEvent` one view may have waiting for a frame; past it the oldest are dropped. */
+export const MAX_PUSHED = 100
 
 /** Messages one view may have waiting; past it the oldest are dropped (a view that cannot keep up). */
 export const MAX_INBOX = 1000
@@ -117,6 +120,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #inbox: Inbound[] | null = null
   #inboxAt = -1
   #inboxOverflowed = false
+  /** Events of `pushEvent` (each `[name,payload]` as JSON) waiting for the next frame of this view, or `null`. */
+  #pushed: string[] | null = null
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
     this.#core = core
@@ -653,6 +658,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     this.#renders = null
     this.#channels?.close()
     this.#inbox = null
+    this.#pushed = null
     this.out = null
     this.#core.stats.views--
   }
@@ -711,7 +717,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #sendPatch (): void {
     const change = this.#takeChange()
     if (this.out?.backedUp === true) return this.out.markStale(this)
-    this.#sendText(patchFrame(this.id, this.version, change + this.#keepMembers()))
+    this.#sendText(patchFrame(this.id, this.version, change + this.#keepMembers() + this.#pushedMembers()))
   }
 
   /** The last render's change, once: a full render's JSON is not kept beside the render itself. */
@@ -867,7 +873,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       members = change
     }
     if (extra !== undefined) for (const key in extra) members += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
-    members += this.#keepMembers()
+    members += this.#keepMembers() + this.#pushedMembers()
     this.#sendText(replyFrame(ref, this.id, this.version, members))
   }
 
@@ -875,6 +881,45 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #keepMembers (): string {
     const keep = this.#snapshots?.takeKeep()
     return keep === undefined ? '' : `,"keep":${JSON.stringify(keep)}`
+  }
+
+  /**
+   * `this.pushEvent(name, payload)`: the event rides on the next reply or
+   * patch of this view, so the browser dispatches it after applying the
+   * render of the work that pushed it. Events that no frame took (pushed
+   * from a timer or a task that renders nothing) go alone, in a `push`
+   * frame, from a job queued behind the running one.
+   */
+  pushEvent (name: string, payload: unknown): void {
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) {
+      throw new FST_LIVE_HANDLER(`${this.#info.name}.pushEvent(${JSON.stringify(name)}): the name must be 1 to 64 letters, digits, "_", ".", ":" or "-" (the browser dispatches "live:<name>")`)
+    }
+    const problem = jsonDataProblem(payload, 'payload')
+    if (problem !== undefined) throw new FST_LIVE_HANDLER(`${this.#info.name}.pushEvent("${name}"): ${problem}; send JSON data (strings, numbers, booleans, null, arrays, plain objects)`)
+    if (this.out === null || this.closed) return
+    const pushed = (this.#pushed ??= [])
+    if (pushed.length >= MAX_PUSHED) {
+      pushed.shift()
+      this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} pushed more than ${MAX_PUSHED} events without a frame to carry them; the oldest are dropped`)
+    }
+    pushed.push(JSON.stringify([name, payload ?? null]))
+    // After the code that pushed: a handler's reply (or a push()'s patch) takes them first.
+    if (pushed.length === 1) queueMicrotask(() => { if (this.#pushed !== null) this.enqueue(this.#pushedJob, undefined) })
+  }
+
+  #pushedJob (): undefined {
+    const pushed = this.#pushed
+    this.#pushed = null
+    if (pushed !== null) this.#sendText(pushFrame(this.id, `[${pushed.join(',')}]`))
+    return undefined
+  }
+
+  /** The waiting `pushEvent` events as a frame member (`"ev"`), once. */
+  #pushedMembers (): string {
+    const pushed = this.#pushed
+    if (pushed === null) return ''
+    this.#pushed = null
+    return `,"ev":[${pushed.join(',')}]`
   }
 
   #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {
