@@ -39,9 +39,14 @@ function onBubbling (e: Event): void {
   const el = target.closest?.(`[${attr}]`)
   const root = el && rootOf(el)
   if (!root || (e as InputEvent).isComposing) return
-  const params = dataParams(el)
+  let params = dataParams(el)
   let key: string | undefined
-  if (type !== 'click') {
+  if ((type === 'input' || type === 'change') && el instanceof HTMLFormElement) {
+    // the whole form, as live-submit sends it, and which control changed (API.md §3)
+    params = { ...params, ...serialize(el) }
+    const name = (target as HTMLInputElement).name
+    if (name) params._target = name
+  } else if (type !== 'click') {
     const value = controlValue(target) ?? controlValue(el)
     if (value !== undefined) params.value = value
   }

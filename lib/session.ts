@@ -122,6 +122,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #inboxOverflowed = false
   /** Events of `pushEvent` (each `[name,payload]` as JSON) waiting for the next frame of this view, or `null`. */
   #pushed: string[] | null = null
+  /** Validation messages of the last call refused for its params (`live.errors`), or `null`. */
+  #errors: Record<string, string> | null = null
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
     this.#core = core
@@ -290,19 +292,38 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     const entry = this.#info.table.handlers.get(frame.h)
     if (entry === undefined) throw new WireError('unknown_handler', `${this.#info.name} has no event handler "${frame.h}"; the handlers are: ${[...this.#info.table.handlers.keys()].join(', ') || 'none'}`, frame.h)
     const params = frame.p
-    if (entry.validate !== null && !entry.validate(params)) {
-      const e = entry.validate.errors![0]!
-      const where = e.instancePath === '' ? 'params' : `param "${e.instancePath.slice(1)}"`
-      const what = e.keyword === 'additionalProperties'
-        ? `has an undeclared param "${(e.params as any).additionalProperty}" (declared: ${Object.keys(entry.params ?? {}).length > 0 ? paramList(entry) : 'none'})`
-        : `${where} ${e.message}`
-      throw new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
-    }
+    if (entry.validate !== null && !entry.validate(params)) return this.#refuseParams(entry, params)
+    // the call passed: last call's validation messages are gone from its render
+    this.#errors = null
     if (entry.permissions.length > 0 || this.routePermissions.length > 0 || entry.loading !== undefined || entry.background || (frame.hit !== undefined && entry.cache !== undefined)) {
       return this.#eventWithPolicies(entry, params, frame)
     }
     return this.#call(entry, params, frame)
   }
+
+  /**
+   * Params that fail the handler's schema: the handler is not called, and
+   * the render that answers shows a message per field (`live.errors`), sent
+   * as a patch just before the `invalid_params` error that answers the call.
+   */
+  #refuseParams (entry: HandlerEntry, params: Record<string, unknown>): Promise<void> {
+    const e = entry.validate!.errors![0]!
+    const undeclared = Object.keys(params).filter((k) => !entry.allowed!.includes(k))
+    const what = undeclared.length > 0
+      ? `has ${undeclared.length === 1 ? 'an undeclared param' : 'undeclared params'} ${undeclared.map((k) => `"${k}"`).join(', ')} (declared: ${paramList(entry) || 'none'}); add ${undeclared.length === 1 ? 'it' : 'them'} to @eventHandler({ params }), or remove the form field or data-* attribute of that name`
+      : `${e.instancePath === '' ? 'params' : `param "${e.instancePath.slice(1)}"`} ${e.message}`
+    const refused = new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
+    this.#errors = entry.explain!(params)
+    const changed = this.#render()
+    const answer = (c: boolean): never => {
+      if (c) this.#sendPatch()
+      throw refused
+    }
+    return typeof changed === 'boolean' ? answer(changed) : changed.then(answer)
+  }
+
+  /** `live.errors` in a template: the messages of the last refused call, until a call passes. */
+  get errors (): Readonly<Record<string, string>> { return this.#errors ?? NO_ERRORS }
 
   /** The server-side policies that act before the handler runs: permissions, a cache hit, @loading, @background. */
   async #eventWithPolicies (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> {
@@ -741,7 +762,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   /** The inner HTML; a promise only when the template embeds views. */
   #renderInner (): string | Promise<string> {
     const context = publicState(this.view)
-    if (broadcasting && this.#embeds === undefined) return this.#renderShared(context)
+    // a render with validation messages is this view's alone
+    if (broadcasting && this.#embeds === undefined && this.#errors === null) return this.#renderShared(context)
     return this.#renderOwn(context)
   }
 
@@ -936,6 +958,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     this.#error('handler_error', `${this.#info.name} could not render: ${errorMessage(err)}`, at)
   }
 }
+
+const NO_ERRORS: Readonly<Record<string, string>> = Object.freeze({})
 
 /** Whether a session is rendering for a message (its job runs in a publish's fan-out). */
 let broadcasting = false
