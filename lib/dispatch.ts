@@ -183,7 +183,7 @@ function compileParams (view: string, name: string, params: NonNullable<HandlerS
     all ??= (coerce ? ajvCoerceAll : ajvStrictAll).compile(schema)
     // a copy: coercion and defaults write into what they validate
     all(structuredClone(input))
-    return paramMessages(all.errors ?? [], `${name}()`, declared)
+    return paramMessages(all.errors!, `${name}()`, declared) // only asked about params `validate` refused
   }
   return { validate, explain }
 }

@@ -311,7 +311,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     const undeclared = Object.keys(params).filter((k) => !entry.allowed!.includes(k))
     const what = undeclared.length > 0
       ? `has ${undeclared.length === 1 ? 'an undeclared param' : 'undeclared params'} ${undeclared.map((k) => `"${k}"`).join(', ')} (declared: ${paramList(entry) || 'none'}); add ${undeclared.length === 1 ? 'it' : 'them'} to @eventHandler({ params }), or remove the form field or data-* attribute of that name`
-      : `${e.instancePath === '' ? 'params' : `param "${e.instancePath.slice(1)}"`} ${e.message}`
+      : `param "${e.instancePath.slice(1)}" ${e.message}` // params are an object (lib/protocol.ts): what is left is a field's
     const refused = new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
     this.#errors = entry.explain!(params)
     const changed = this.#render()

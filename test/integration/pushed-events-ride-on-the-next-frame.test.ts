@@ -36,6 +36,11 @@ class PushView extends LiveView {
   }
 
   @eventHandler()
+  quietTimer () {
+    setTimeout(() => this.pushEvent('tick', 'alone'), 1)
+  }
+
+  @eventHandler()
   flood () {
     for (let k = 0; k < MAX_PUSHED + 5; k++) this.pushEvent('k', k)
   }
@@ -75,6 +80,15 @@ t.test('pushEvent then push() from a timer: the events ride on the patch', async
   await page.event('fromTimer')
   const patch = await page.next((f) => f.t === 'patch')
   t.same(patch.ev, [['tick', { n: 1 }]])
+})
+
+t.test('pushEvent from a timer with nothing rendered: the events go alone, in a push frame', async (t) => {
+  const app = await buildApp(t, [['/p', PushView]])
+  const page = await openLive(app, '/p')
+  t.teardown(() => page.close())
+  await page.event('quietTimer')
+  const push = await page.next((f) => f.t === 'push')
+  t.same(push, { t: 'push', id: page.roots[0]!.id, ev: [['tick', 'alone']] })
 })
 
 t.test(`at most ${MAX_PUSHED} events wait for a frame; the oldest are dropped`, async (t) => {

@@ -17,6 +17,9 @@ class TaskForm extends LiveView {
     this.checked += 1
   }
 
+  @eventHandler({ params: [] })
+  clear () { this.tasks = [] }
+
   @eventHandler({ params: ['title', 'priority'] })
   add (params: { title: string }) {
     this.tasks = [...this.tasks, params.title]
@@ -59,6 +62,7 @@ t.test('a form field the handler does not declare is refused with its name and t
   t.match(page.html(), /<ul id="tasks"><\/ul>/, 'nothing was added')
   const two = await page.event('add', { title: 'Milk', color: 'red', size: 'L' }, { type: 'submit' })
   t.match(two, { message: /has undeclared params "color", "size" \(declared: title, priority\); add them to/ })
+  t.match(await page.event('clear', { title: 'Milk' }), { message: /has an undeclared param "title" \(declared: none\)/ })
   t.equal((await page.event('add', { title: 'Milk', priority: '1' }, { type: 'submit' })).t, 'reply')
   t.match(page.html(), /<li>Milk<\/li>/)
 })
@@ -79,4 +83,25 @@ t.test('a render with messages is the view\'s own during a broadcast', async (t)
   await Promise.all([pa, pb])
   t.match(a.html(), /<li>Bread<\/li>[\s\S]*title must not be empty/, 'the view with messages keeps them')
   t.notMatch(b.html(), /title must not be empty/, 'the other shows none')
+})
+
+t.test('a view that embeds others shows its messages too (its render waits for its embeds)', async (t) => {
+  class Child extends LiveView {
+    static override template = 'child.njk'
+    label = ''
+    count = 0
+  }
+  class Outer extends LiveView {
+    static override template = 'task-form-embeds.njk'
+    static override embeds = { Child }
+    @eventHandler({ params: { n: { type: 'integer' } } })
+    set () {}
+  }
+  const app = await buildApp(t, [['/outer', Outer]])
+  const page = await openLive(app, '/outer')
+  t.teardown(() => page.close())
+  t.match(await page.event('set', { n: 'x' }), { code: 'invalid_params' })
+  t.match(page.html(), /<p id="err">n must be an integer<\/p>/)
+  t.equal((await page.event('set', { n: '1' })).t, 'reply')
+  t.match(page.html(), /<p id="err"><\/p>/)
 })

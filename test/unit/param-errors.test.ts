@@ -31,6 +31,7 @@ t.test('each keyword reads as a sentence that names the field', async (t) => {
 
 t.test('the first error of a field wins; an error without a message still reads', async (t) => {
   t.same(messages({ type: 'object', properties: { a: { type: 'string', minLength: 2, pattern: '^z' } } }, { a: 'x' }), { a: 'a must be at least 2 characters long' })
+  t.same(paramMessages([{ keyword: 'format', instancePath: '/mail', schemaPath: '#', params: { format: 'email' } }], 'save()', []), { mail: 'mail must be a valid email' })
   t.same(paramMessages([{ keyword: 'custom', instancePath: '/a', schemaPath: '#', params: {} }], 'save()', []), { a: 'a is invalid' })
   t.same(paramMessages([{ keyword: 'additionalProperties', instancePath: '', schemaPath: '#', params: { additionalProperty: 'z' } }], 'save()', []), { z: 'z is not a param of save() (its params: none)' })
 })
