@@ -26,6 +26,9 @@ export const IGNORE = 'live-ignore'
 export const DISABLE_WITH = 'live-disable-with'
 export const OPTIMISTIC = 'live-optimistic'
 export const HOOK = 'live-hook'
+/** On a `<form id>`: the handler its fields are recovered with after a remount, or `ignore` (docs/reconnects.md) */
+export const RECOVER = 'live-recover'
+export const RECOVER_IGNORE = 'ignore'
 
 // Classes
 export const CONNECTED = 'live-connected'
@@ -44,3 +47,5 @@ export const EV_DEBUG = 'live:debug'
 export const DEFAULT_SOCKET = '/_live/socket'
 export const OPTIMISTIC_ERROR_MS = 2000
 export const CACHE_MAX = 50
+/** Forms one recover frame carries (the server's protocol limit) */
+export const RECOVER_MAX_FORMS = 16

@@ -1,5 +1,5 @@
 import { BINDINGS, DEBOUNCE, KEY, THROTTLE } from './constants.js'
-import { controlValue, serialize } from './form.js'
+import { controlValue, formChange, serialize } from './form.js'
 import { pageDebounce } from './debounce.js'
 import { pageThrottle } from './throttle.js'
 import { rootOf } from './registry.js'
@@ -39,14 +39,11 @@ function onBubbling (e: Event): void {
   const el = target.closest?.(`[${attr}]`)
   const root = el && rootOf(el)
   if (!root || (e as InputEvent).isComposing) return
-  let params = dataParams(el)
+  const params = dataParams(el)
   let key: string | undefined
-  if ((type === 'input' || type === 'change') && el instanceof HTMLFormElement) {
-    // the whole form, as live-submit sends it, and which control changed (API.md §3)
-    params = { ...params, ...serialize(el) }
-    const name = (target as HTMLInputElement).name
-    if (name) params._target = name
-  } else if (type !== 'click') {
+  // on a form, input and change send all its fields (API.md §3)
+  if ((type === 'input' || type === 'change') && el instanceof HTMLFormElement) Object.assign(params, formChange(el, target))
+  else if (type !== 'click') {
     const value = controlValue(target) ?? controlValue(el)
     if (value !== undefined) params.value = value
   }

@@ -53,3 +53,14 @@ export function serialize (form: HTMLFormElement, submitter?: HTMLElement | null
   if (s?.name && !s.disabled) add(s.name, s.value, false)
   return p
 }
+
+/**
+ * What `live-change` / `live-input` on a form send: its fields plus
+ * `_target`, the name of the control that changed (Phoenix's convention).
+ */
+export function formChange (form: HTMLFormElement, target: Element | null): Params {
+  const p = serialize(form)
+  const name = (target as HTMLInputElement | null)?.name
+  if (name) p._target = name
+  return p
+}

@@ -11,6 +11,7 @@ import { current, publish } from './bus.js'
 import type { DebouncePolicy } from './debounce.js'
 import type { ThrottlePolicy } from './throttle.js'
 import type { Reloader } from './reload.js'
+import { recoverableForms } from './recover.js'
 import { reportError } from './report.js'
 import { dispatchPushed } from './hooks.js'
 import { type Answer, type ErrorFrame, LOST, type Outgoing, type Params, type Patch, type Reply, type Socket, lost } from './socket.js'
@@ -66,7 +67,9 @@ export class LiveRoot {
     this.joining = this.context.socket.call({ t: 'join', id: this.id, token: this.el.getAttribute(TOKEN) }).then((a) => this.onJoin(a))
   }
 
-  private onJoin (a: Answer): void {
+  private async onJoin (a: Answer): Promise<void> {
+    // A rejoin that mounted the view anew: nothing was parked, so the page's forms are sent back first
+    if (this.phase === Phase.Joining && a.t === 'reply' && a.fresh === true && this.joinCount > 0) a = await this.recover(a)
     if (this.phase !== Phase.Joining) {
       // removed while joining: the server has it now, so tell it
       if (this.phase === Phase.Left && a.t === 'reply') void this.context.socket.call({ t: 'leave', id: this.id })
@@ -96,6 +99,21 @@ export class LiveRoot {
     emit(this.el, EV_CONNECTED)
     const values = current(this.listens())
     if (values) this.sendState(values)
+  }
+
+  /**
+   * Form recovery: one `recover` frame for all the root's forms, answered by
+   * one full render, shown instead of the join's. Refused (too large, busy),
+   * the join's render is shown and the refusal reported; a handler that threw
+   * is reported by its own error frame. Neither joins again: no loop.
+   */
+  private async recover (joined: Reply): Promise<Answer> {
+    const forms = recoverableForms(this.el)
+    if (forms.length === 0) return joined
+    const a = await this.context.socket.call({ t: 'recover', id: this.id, forms })
+    if (a.t === 'reply') return a
+    if (a.code !== LOST) reportError(this.el, { code: a.code, message: a.message, handler: a.handler ?? null })
+    return a.code === LOST ? a : joined
   }
 
   disconnected (): void {

@@ -7,6 +7,8 @@ export interface Reply {
   html?: string, cs?: Params, snap?: string
   /** @cache results the server dropped: keep only these snapshot ids */
   keep?: string[]
+  /** join: the view was mounted anew (nothing handed over or parked) */
+  fresh?: boolean
   /** A delta: `[elementId, outerHTML]` against version `from` */
   d?: [string, string]
   /** Events of `this.pushEvent`, dispatched after the render */

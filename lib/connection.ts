@@ -66,6 +66,10 @@ export class Connection implements Outbox {
   markStale (session: Session): void {
     if (this.#stale === null) {
       this.#stale = new Set()
+      // Nor is it read until it drains: every frame it sends would be answered
+      // into the same backlog (and its work done for nobody). Its frames wait
+      // in TCP, which pushes back on the client in turn.
+      this.#socket.pause()
       const tcp = (this.#socket as unknown as { _socket?: Socket })._socket
       tcp?.once('drain', () => this.#drained())
       this.#stallTimer = setTimeout(() => this.#stalled(), this.#core.opts.drainTimeout)
@@ -79,6 +83,7 @@ export class Connection implements Outbox {
     this.#stale = null
     clearTimeout(this.#stallTimer!)
     this.#stallTimer = null
+    this.#socket.resume()
     for (const session of stale) if (!session.closed) session.resync()
   }
 

@@ -8,8 +8,9 @@ import type { FastifyRequest } from 'fastify'
  * is same-origin with whatever host name it rebinds, but not a listed one.
  */
 export function originAllowed (request: FastifyRequest, allowedOrigins: readonly string[], allowedHosts: readonly string[]): boolean {
-  const host = request.headers.host
-  if (allowedHosts.length > 0 && (host === undefined || !allowedHosts.includes(host.toLowerCase()))) return false
+  // Host names have no case; an Origin's is serialized in lower case.
+  const host = request.headers.host?.toLowerCase()
+  if (allowedHosts.length > 0 && (host === undefined || !allowedHosts.some((h) => h.toLowerCase() === host))) return false
   const origin = request.headers.origin
   if (origin === undefined) return true
   if (allowedOrigins.includes(origin)) return true

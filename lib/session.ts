@@ -476,15 +476,14 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     return false
   }
 
-  async #fullRender (ref: number): Promise<void> {
+  /**
+   * Answers with the last render, without rendering again: the browser
+   * missed a patch and needs what was sent, and a state change reaches it by
+   * its own render. So a `render` frame costs a write, not a template run.
+   */
+  #fullRender (ref: number): undefined {
     const merged = this.#renders ?? []
     this.#renders = null
-    try {
-      await this.#render()
-    } catch (err) {
-      for (const r of [ref, ...merged]) this.#renderFailed(err, { ref: r })
-      return
-    }
     if (this.out?.backedUp === true) {
       this.out.markStale(this)
       this.#sendText(replyFrame(ref, this.id, this.version))
@@ -492,6 +491,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       this.#sendText(replyFrame(ref, this.id, this.version, `,"html":${JSON.stringify(this.html)}`))
     }
     for (const r of merged) this.#sendText(replyFrame(r, this.id, this.version))
+    return undefined
   }
 
   /** The socket drained after renders were held back: send the browser the whole current render once. */

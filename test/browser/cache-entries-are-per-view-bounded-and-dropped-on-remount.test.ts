@@ -2,7 +2,7 @@ import t from 'tap'
 import type { Page } from 'playwright-core'
 import { CACHE_MAX } from '../../browser/constants.js'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
-import { clickAndRead, clickInTurn, dropSockets, sent, texts, waitAnswered, waitReconnected } from '../helpers/policy.js'
+import { clickAndRead, clickInTurn, sent, texts, waitAnswered, waitReconnected } from '../helpers/policy.js'
 import { CacheParentView, CacheView, resetCalls, resetRuns, runs, shows } from '../fixtures/policy-views.js'
 
 // The browser keeps @cache results per live root, in an LRU of CACHE_MAX
@@ -66,7 +66,8 @@ t.test(`entries are bounded: the least recently used of ${CACHE_MAX} goes first`
 t.test('entries are dropped when the view is mounted again', async (t) => {
   const { app, page } = await open(t)
   await clickInTurn(page, ['show-2', 'show-3'])
-  dropSockets(app)
+  // closed with a code (not dropped, which parks the view for its rejoin to resume): the view ends
+  for (const client of app.websocketServer.clients) client.close(1001)
   await waitReconnected(page)
   // The server mounted the view again (a fresh page=0) and the page shows it.
   await page.waitForFunction(() => document.querySelector('#page')!.textContent === 'page=0')

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { launchBrowser, serve } from '../helpers/browser.js'
-import { answerTo, clickAndRead, clickInTurn, openRecordedPage, received, sent, texts, waitAnswered, waitSent } from '../helpers/policy.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { answerTo, clickAndRead, clickInTurn, received, sent, texts, waitAnswered, waitSent } from '../helpers/policy.js'
 import { BoardView, resetRuns, runs } from '../fixtures/cache-board.js'
 
 // The task board of issue 18: a cached filter over shared data. A hit shows
@@ -18,7 +18,7 @@ const SHOWN = ['#filter', '#visible', '#count', '#ticks']
 
 async function open (t: Tap.Test): Promise<Page> {
   const { url } = await serve(t, [['/board', BoardView]], { debug: false })
-  return await openRecordedPage(t, browser, `${url}/board`)
+  return await openChromiumPage(t, browser, `${url}/board`)
 }
 
 const hits = async (page: Page): Promise<boolean[]> => (await sent(page, 'show')).map((s) => s.hit !== undefined)

@@ -22,7 +22,10 @@ const two = second.url
 /** Waits until `count` processes listen to `room` on Redis (a join subscribes at once, Redis confirms a moment later). */
 async function listening (room: string, count: number): Promise<void> {
   await until(`${count} processes listen to ${room}`, async () => {
-    const [, n] = await look.pubsub('NUMSUB', `live:m:chat:${room}`) as [string, number]
+    // The app's keys and channels are prefixed by a hash of its secret.
+    const [channel] = await look.pubsub('CHANNELS', `live:*:m:chat:${room}`) as string[]
+    if (channel === undefined) return count === 0
+    const [, n] = await look.pubsub('NUMSUB', channel) as [string, number]
     return Number(n) === count
   })
 }

@@ -40,3 +40,12 @@ export class ManualClock implements Clock {
     this.time = end
   }
 }
+
+/** `Date.now()` moved by the test instead of sleeping (a rate limit's refill, a ttl); restored with the test. */
+export function moveDateNow (t: { teardown (fn: () => void): void }): { advance (ms: number): void } {
+  const realNow = Date.now
+  let offset = 0
+  Date.now = () => realNow() + offset
+  t.teardown(() => { Date.now = realNow })
+  return { advance (ms) { offset += ms } }
+}

@@ -69,3 +69,19 @@ t.test('an unhashed or unknown bundle URL is not served', async (t) => {
   t.equal((await app.inject('/_live/live.js')).statusCode, 404)
   t.equal((await app.inject('/_live/live.0000000000.js')).statusCode, 404)
 })
+
+t.test('the source maps are not served by default', async (t) => {
+  const { app } = await bundleUrl(t)
+  t.equal((await app.inject('/_live/live.js.map')).statusCode, 404)
+  t.equal((await app.inject('/_live/live-debug.js.map')).statusCode, 404)
+})
+
+t.test('sourceMaps: true serves them', async (t) => {
+  const { app } = await bundleUrl(t, { sourceMaps: true })
+  const res = await app.inject('/_live/live.js.map')
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /application\/json/)
+  t.equal(res.headers['cache-control'], 'no-cache', 'the map keeps its name across builds, so it is revalidated')
+  t.equal(res.body, readFileSync(new URL('../../dist/browser/live.js.map', import.meta.url), 'utf8'))
+  t.equal((await app.inject('/_live/live-debug.js.map')).statusCode, 200)
+})

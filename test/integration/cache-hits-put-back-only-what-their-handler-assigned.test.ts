@@ -3,6 +3,7 @@ import { LiveView, cache, eventHandler } from '../../lib/index.js'
 import { openLive, type LivePage } from '../../lib/testing.js'
 import { buildApp } from '../helpers/app.js'
 import { BoardView, resetRuns, runs } from '../fixtures/cache-board.js'
+import { moveDateNow } from '../helpers/clock.js'
 
 // The server half of @cache (API.md §4): a cached handler's reply names a
 // snapshot of the properties it changed; a hit puts back only those, without
@@ -13,14 +14,6 @@ import { BoardView, resetRuns, runs } from '../fixtures/cache-board.js'
 
 t.beforeEach(() => resetRuns())
 
-/** `Date.now()` moved by the test instead of sleeping past a ttl. */
-function clock (t: Test): { advance (ms: number): void } {
-  const realNow = Date.now
-  let offset = 0
-  Date.now = () => realNow() + offset
-  t.teardown(() => { Date.now = realNow })
-  return { advance (ms) { offset += ms } }
-}
 
 async function open (t: Test, View = BoardView): Promise<LivePage> {
   const app = await buildApp(t, [['/board', View]])
@@ -117,7 +110,7 @@ t.test('errors are never cached', async (t) => {
 })
 
 t.test('a hit past its ttl runs the handler (the server checks ttl too)', async (t) => {
-  const time = clock(t)
+  const time = moveDateNow(t)
   const page = await open(t)
   const done = await page.event('show', { filter: 'done' })
   await page.event('show', { filter: 'open' })

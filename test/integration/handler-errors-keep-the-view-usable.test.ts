@@ -82,8 +82,32 @@ t.test('a render that fails is answered, and the view recovers once its state re
   const before = page.html()
   t.match(await page.event('breakTemplate'), { t: 'error', code: 'handler_error', handler: 'breakTemplate' }, 'the browser is not left waiting')
   t.equal(page.html(), before, 'the browser keeps the last good render')
-  t.match(await page.send({ t: 'render', id: page.roots[0]!.id }), { t: 'error', code: 'handler_error', message: /FragileView could not render/ }, 'a full render that fails is answered too')
+  // A render request answers with the last render sent; it does not run the template again.
+  t.match(await page.send({ t: 'render', id: page.roots[0]!.id }), { t: 'reply', html: before }, 'a render request gets the last good render')
   const reply = await page.event('repair')
   t.equal(reply.t, 'reply')
   t.match(page.html(), /count=42/)
+})
+
+/** onClientState breaks the state the template needs, then throws. */
+class FragileStateView extends FragileView {
+  static override listensTo = ['filter']
+  filter = ''
+  override onClientState () {
+    this.broken = true
+    throw new Error('cannot filter')
+  }
+}
+
+t.test('a state frame whose onClientState throws and whose render then throws gets exactly one answer', async (t) => {
+  const app = await buildApp(t, [['/fragile', FragileStateView]])
+  const page = await openLive(app, '/fragile')
+  t.teardown(() => page.close())
+  const id = page.roots[0]!.id
+  const answer = await page.send({ t: 'state', ref: 50, id, values: { filter: 'open' } })
+  t.match(answer, { t: 'error', code: 'handler_error', ref: 50, id, message: /FragileStateView\.onClientState\(\) threw: cannot filter/ }, 'the hook error is the answer')
+  // Frames of a view are answered in order: once the next is, the state frame has had all its answers.
+  t.match(await page.event('repair'), { t: 'reply' })
+  t.equal(page.frames.filter((f) => f.ref === 50).length, 1, 'one answer, not none and not two')
+  t.match(page.html(), /count=42/, 'the view is usable again')
 })

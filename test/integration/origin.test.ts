@@ -46,3 +46,36 @@ t.test('a client without Origin (not a browser) is accepted', async (t) => {
   t.teardown(() => socket.terminate())
   t.equal(socket.readyState, 1)
 })
+
+t.test('the right host with the wrong scheme or port is refused', async (t) => {
+  const { base } = await setUp(t)
+  const port = Number(new URL(base).port)
+  await t.rejects(realSocket(base, { origin: base.replace('http:', 'https:') }), { message: /403/ }, 'an https page')
+  await t.rejects(realSocket(base, { origin: `http://127.0.0.1:${port + 1}` }), { message: /403/ }, 'a page on another port')
+  await t.rejects(realSocket(base, { origin: 'http://127.0.0.1' }), { message: /403/ }, 'a page on the default port')
+})
+
+t.test('allowedHosts refuses a socket whose Host it does not list (DNS rebinding)', async (t) => {
+  const app = await buildApp(t, [['/counter', CounterView]], { allowedHosts: ['127.0.0.1'] })
+  const base = await listen(app)
+  const port = new URL(base).port
+  // A page on rebind.attacker.example whose name now resolves to this server: same-origin to the browser.
+  const rebound = `rebind.attacker.example:${port}`
+  await t.rejects(realSocket(base, { host: rebound, origin: `http://${rebound}` }), { message: /403/ })
+  await t.rejects(realSocket(base, { host: rebound }), { message: /403/ }, 'with or without Origin')
+  // Listed without the port: only that exact Host passes.
+  await t.rejects(realSocket(base), { message: /403/ }, `127.0.0.1:${port} is not 127.0.0.1`)
+})
+
+t.test('allowedHosts admits the listed Host', async (t) => {
+  const app = await buildApp(t, [['/counter', CounterView]], { allowedHosts: ['live.example'] })
+  const base = await listen(app)
+  const port = new URL(base).port
+  const socket = await realSocket(base, { host: 'live.example', origin: 'http://live.example' })
+  t.teardown(() => socket.terminate())
+  t.equal(socket.readyState, 1, `Host live.example on port ${port}: listed, and the Origin matches it`)
+  const body = (await app.inject({ url: '/counter', headers: { host: 'live.example' } })).body
+  const page = new LivePage(body, parseRoots(body), socket)
+  const [joined] = await page.join()
+  t.match(joined, { t: 'reply', v: 1 })
+})

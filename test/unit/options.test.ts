@@ -162,4 +162,52 @@ t.test('an option given as undefined (secret: process.env.LIVE_SECRET, unset) me
   const { secret: s2, permissions: p2, ...defaults } = resolved({})
   t.same(given, defaults)
   t.equal(secret.length, 64, 'a random secret, as when left out')
+t.test('the bounds on work and buffers have defaults', async (t) => {
+  const o = resolved({ secret: SECRET })
+  t.same(o.allowedHosts, [], 'any host')
+  t.equal(o.maxBufferedBytes, 2_097_152, '2 MiB unsent per socket')
+  t.equal(o.drainTimeout, 30_000)
+  t.same(o.queue, { maxJobs: 64, maxBytes: 1_048_576 })
+  t.equal(o.handlerTimeout, 0, 'no handler timeout')
+  t.equal(o.recheckPermissions, 'join')
+  t.equal(o.sourceMaps, false, 'source maps are not served')
+})
+
+t.test('the bounds on work and buffers are kept as given', async (t) => {
+  const o = resolved({
+    secret: SECRET,
+    allowedHosts: ['app.example'],
+    maxBufferedBytes: 65_536,
+    drainTimeout: 500,
+    queueLimit: { events: 4 },
+    handlerTimeout: 250,
+    recheckPermissions: 'every-event',
+    sourceMaps: true,
+  })
+  t.same(o.allowedHosts, ['app.example'])
+  t.same([o.maxBufferedBytes, o.drainTimeout, o.handlerTimeout], [65_536, 500, 250])
+  t.same(o.queue, { maxJobs: 4, maxBytes: 1_048_576 }, 'a queueLimit part left out keeps its default')
+  t.same(resolved({ secret: SECRET, queueLimit: { bytes: 10 } }).queue, { maxJobs: 64, maxBytes: 10 })
+  t.equal(o.recheckPermissions, 'every-event')
+  t.equal(o.sourceMaps, true)
+  t.equal(resolved({ secret: SECRET, handlerTimeout: 0 }).handlerTimeout, 0, '0 is no limit')
+})
+
+t.test('the bounds on work and buffers are validated', async (t) => {
+  refuses(t, { secret: SECRET, allowedHosts: 'app.example' }, /"allowedHosts": give a list of hosts such as "example.com"/)
+  refuses(t, { secret: SECRET, allowedHosts: [''] }, /"allowedHosts"/)
+  for (const name of ['maxBufferedBytes', 'drainTimeout']) {
+    refuses(t, { secret: SECRET, [name]: 0 }, new RegExp(`"${name}": give a (whole )?number greater than 0`))
+    refuses(t, { secret: SECRET, [name]: '10' }, new RegExp(`"${name}"`))
+  }
+  refuses(t, { secret: SECRET, maxBufferedBytes: 1.5 }, /"maxBufferedBytes": give a whole number/)
+  refuses(t, { secret: SECRET, queueLimit: 10 }, /"queueLimit": give \{ events, bytes \}/)
+  refuses(t, { secret: SECRET, queueLimit: null }, /"queueLimit"/)
+  refuses(t, { secret: SECRET, queueLimit: { jobs: 3 } }, /"queueLimit"/)
+  refuses(t, { secret: SECRET, queueLimit: { events: 0 } }, /"queueLimit\.events": give a whole number greater than 0/)
+  refuses(t, { secret: SECRET, queueLimit: { bytes: -1 } }, /"queueLimit\.bytes"/)
+  refuses(t, { secret: SECRET, handlerTimeout: -5 }, /"handlerTimeout": give a number greater than 0/)
+  refuses(t, { secret: SECRET, handlerTimeout: '1s' }, /"handlerTimeout"/)
+  refuses(t, { secret: SECRET, recheckPermissions: 'always' }, /"recheckPermissions": give 'join' or 'every-event'/)
+  refuses(t, { secret: SECRET, sourceMaps: 'yes' }, /"sourceMaps": give true or false/)
 })

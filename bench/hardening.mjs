@@ -1,0 +1,267 @@
+// What a hostile client can make the server keep or do, with the defaults a
+// user deploys with: `npm run bench:hardening`.
+//
+//   node bench/hardening.mjs [--seconds 60] [--flood-seconds 15]
+//
+// The server is the demo's (examples/, run through tsx) in production mode,
+// plus /big: the demo's search page with 3,500 rows (~173 KB of HTML).
+// Two measurements, printed as markdown:
+//
+// BENCH_MAX_BUFFERED_BYTES sets maxBufferedBytes (default: the plugin's);
+// --flood-seconds 0 skips the latency part.
+//
+// 1. Memory: 20 sockets join the search page, stop reading, and keep
+//    sending what the rate limit allows (80 `search` events and one `render`
+//    a second each: every cacheable answer carries the page's full HTML).
+//    A socket the server closes (drainTimeout, 1013) is replaced at once, so
+//    20 are always there. The server's RSS is sampled every 5 s, against idle.
+// 2. Latency: a well-behaved client sends an event every 20 ms to the counter
+//    page, alone and then while 5 sockets flood `render` frames of /big at 90
+//    a second each (reconnecting whenever they are closed); its p50 and p99.
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { enforceLoopback } from './loopback.mjs'
+
+const { values: args } = parseArgs({
+  options: {
+    server: { type: 'boolean', default: false },
+    seconds: { type: 'string', default: '60' },
+    'flood-seconds': { type: 'string', default: '15' },
+  },
+})
+
+enforceLoopback()
+if (args.server) await server()
+else await main()
+
+// ---- the server (a child process, under tsx) -------------------------------
+
+async function server () {
+  const { default: Fastify } = await import('fastify')
+  const { default: live } = await import('../lib/index.ts')
+  const { CounterView } = await import('../examples/views/counter.ts')
+  const { SearchView } = await import('../examples/views/search.ts')
+  const rows = Array.from({ length: 3500 }, (_, i) => ({ id: i + 1, name: `Product ${i + 1}`, price: 0.5 + ((i * 37) % 50) / 10 }))
+  class BigView extends SearchView {
+    results = rows
+  }
+  // The demo's set-up (examples/server.ts), with BENCH_MAX_BUFFERED_BYTES to try another budget.
+  const app = Fastify({ logger: false })
+  const budget = process.env.BENCH_MAX_BUFFERED_BYTES
+  await app.register(live, {
+    templates: fileURLToPath(new URL('../examples/templates/', import.meta.url)),
+    secret: process.env.LIVE_SECRET,
+    layout: 'layout.njk',
+    ...(budget ? { maxBufferedBytes: Number(budget) } : {}),
+  })
+  app.live('/counter', CounterView)
+  app.live('/search', SearchView)
+  app.live('/big', BigView)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  // Sockets the server closed, by code: 1013 for not reading, 1008 for flooding.
+  const closedWith = {}
+  app.websocketServer.on('connection', (ws) => {
+    const close = ws.close
+    ws.close = function (code, reason) {
+      closedWith[code] = (closedWith[code] ?? 0) + 1
+      return close.call(this, code, reason)
+    }
+  })
+  process.on('message', (msg) => {
+    if (msg?.cmd !== 'stats') return
+    globalThis.gc?.()
+    const m = process.memoryUsage()
+    process.send({ id: msg.id, rss: m.rss, heapUsed: m.heapUsed, external: m.external, sockets: app.websocketServer.clients.size, closedWith })
+  })
+  console.log(`READY hardening http://127.0.0.1:${app.server.address().port}`)
+}
+
+// ---- the clients ------------------------------------------------------------
+
+async function main () {
+  const { default: WebSocket } = await import('ws')
+  const { Proc, origin } = await import('./proc.mjs')
+  const seconds = Number(args.seconds)
+  const floodSeconds = Number(args['flood-seconds'])
+  const srv = new Proc('server', 0, ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url), '--server'], {
+    NODE_ENV: 'production',
+    LIVE_SECRET: 'bench-secret-bench-secret-bench-secret',
+  })
+  const base = await origin(srv)
+  const mb = (bytes) => (bytes / 1048576).toFixed(1)
+  const rss = async () => (await srv.stats()).rss
+  const closedWith = async (code) => (await srv.stats()).closedWith[code] ?? 0
+
+  /** GET a page and read its root's id and token, as the browser would. */
+  async function root (url) {
+    const html = await (await fetch(base + url)).text()
+    const m = /<div id="(lv-[\w-]{10})" data-live-root data-live-token="([^"]+)"/.exec(html)
+    if (m === null) throw new Error(`no live root on ${url}`)
+    return { id: m[1], token: m[2] }
+  }
+
+  /** A socket joined to a fresh page of `url`; `answers` resolves each ref's answer. */
+  async function join (url) {
+    const { id, token } = await root(url)
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/_live/socket`, { headers: { origin: base } })
+    const waiting = new Map()
+    ws.on('message', (data) => {
+      if (waiting.size === 0) return
+      const ref = /"ref":(\d+)/.exec(data.toString('latin1', 0, 40))
+      const done = ref && waiting.get(Number(ref[1]))
+      if (done) { waiting.delete(Number(ref[1])); done(String(data)) }
+    })
+    ws.on('error', () => {})
+    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+    const answer = (ref) => new Promise((resolve) => waiting.set(ref, resolve))
+    const joined = answer(1)
+    ws.send(JSON.stringify({ t: 'join', ref: 1, id, token }))
+    const reply = await joined
+    if (!reply.startsWith('{"t":"reply"')) throw new Error(`join refused: ${reply.slice(0, 200)}`)
+    return { ws, id, answer }
+  }
+
+  /**
+   * `count` sockets that each run `behave(socket)` (which returns a stop
+   * function), replaced whenever the server closes one.
+   */
+  function keep (count, url, behave) {
+    let running = true
+    const stops = new Set()
+    const retry = (err) => {
+      console.error(`a replacement socket failed (${err.message}); trying again`)
+      if (running) setTimeout(() => one().catch(retry), 100)
+    }
+    const one = async () => {
+      if (!running) return
+      const socket = await join(url)
+      const stop = behave(socket)
+      stops.add(stop)
+      socket.ws.once('close', () => {
+        stop()
+        stops.delete(stop)
+        if (!running) return
+        one().catch(retry)
+      })
+    }
+    return {
+      started: Promise.all(Array.from({ length: count }, one)),
+      stop () {
+        running = false
+        for (const stop of stops) stop()
+      },
+    }
+  }
+
+  // -- 1. memory --------------------------------------------------------------
+  await warm()
+  const idle = await rss()
+  // 40 distinct searches (the cache keys them apart), each matching most of the 44 fruits: ~3 KB answers.
+  const words = Array.from({ length: 40 }, (_, i) => ' '.repeat(i % 20) + (i < 20 ? 'a' : 'e'))
+  let sentIn = 0
+  const nonReaders = keep(20, '/search', ({ ws, id }) => {
+    ws.pause() // stops reading: what the server sends piles up
+    let tick = 0
+    let ref = 10
+    const timer = setInterval(() => {
+      if (ws.readyState !== 1) return
+      for (let k = 0; k < 8; k++) {
+        const frame = JSON.stringify({ t: 'event', ref: ref++, id, h: 'search', p: { value: words[(ref * 7) % words.length] }, type: 'input' })
+        sentIn += frame.length
+        ws.send(frame, (err) => { if (err) ws.terminate() })
+      }
+      if (++tick % 10 === 0) ws.send(JSON.stringify({ t: 'render', ref: ref++, id }))
+    }, 100)
+    // A socket the server closed for not reading is dropped (destroyed): the next write here fails, and it is replaced.
+    return () => { clearInterval(timer); ws.terminate() }
+  })
+  await nonReaders.started
+  const samples = [[0, idle, 20]]
+  for (let s = 5; s <= seconds; s += 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5000))
+    const stats = await srv.stats()
+    samples.push([s, stats.rss, stats.sockets])
+  }
+  nonReaders.stop()
+  const closedForNotReading = await closedWith(1013)
+  const peak = Math.max(...samples.map(([, r]) => r))
+
+  console.log(`\n### Hardening: memory under 20 non-reading sockets (${seconds} s, /search, maxBufferedBytes ${process.env.BENCH_MAX_BUFFERED_BYTES ?? 'default'})\n`)
+  console.log('| time | server RSS | vs idle | sockets open |')
+  console.log('| ---: | ---: | ---: | ---: |')
+  console.log(`| idle | ${mb(idle)} MB | | 0 |`)
+  for (const [s, r, n] of samples.slice(1)) console.log(`| ${s} s | ${mb(r)} MB | ${r >= idle ? '+' : ''}${mb(r - idle)} MB | ${n} |`)
+  console.log(`\npeak ${mb(peak)} MB, idle ${mb(idle)} MB: +${mb(peak - idle)} MB; ${(sentIn / 1024).toFixed(0)} KiB of events sent in; ${closedForNotReading} sockets closed for not reading (1013) and replaced\n`)
+  if (floodSeconds <= 0) return await srv.stop()
+
+  // -- 2. latency -------------------------------------------------------------
+  const quiet = await latency(floodSeconds)
+  let renderFrames = 0
+  /** 5 sockets sending `perTick` render frames every 100 ms to /big, each replaced when closed. */
+  const flood = async (perTick) => {
+    const flooders = keep(5, '/big', ({ ws, id }) => {
+      let ref = 10
+      const timer = setInterval(() => {
+        for (let k = 0; k < perTick && ws.readyState === 1; k++) {
+          ws.send(JSON.stringify({ t: 'render', ref: ref++, id }))
+          renderFrames++
+        }
+      }, 100)
+      return () => clearInterval(timer)
+    })
+    await flooders.started
+    const result = await latency(floodSeconds)
+    flooders.stop()
+    return result
+  }
+  // What the rate limit lets through, and nothing more: 10 full renders a second each, never refused.
+  const allowed = await flood(1)
+  const allowedCloses = await closedWith(1008)
+  const flooded = await flood(9)
+  const floodCloses = await closedWith(1008) - allowedCloses
+  await srv.stop()
+
+  console.log('### Hardening: a well-behaved client\'s latency (one event every 20 ms, /counter)\n')
+  console.log('| while | events | p50 | p99 |')
+  console.log('| --- | ---: | ---: | ---: |')
+  console.log(`| idle | ${quiet.n} | ${quiet.p50.toFixed(2)} ms | ${quiet.p99.toFixed(2)} ms |`)
+  console.log(`| 5 sockets ask for renders of /big (173 KB) at the rate limit: 10/s each | ${allowed.n} | ${allowed.p50.toFixed(2)} ms | ${allowed.p99.toFixed(2)} ms |`)
+  console.log(`| 5 sockets flood renders of /big: 90/s each, replaced (a GET of the 200 KB page) when closed | ${flooded.n} | ${flooded.p50.toFixed(2)} ms | ${flooded.p99.toFixed(2)} ms |`)
+  console.log(`\np99 while 5 sockets flood renders: ${flooded.p99.toFixed(2)} ms, ${(flooded.p99 / quiet.p99).toFixed(2)}× idle (${quiet.p99.toFixed(2)} ms); ${renderFrames} render frames sent, ${floodCloses} flooding sockets closed (1008) and replaced`)
+
+  /** Warm the server up: a few pages of each kind, and events on them. */
+  async function warm () {
+    for (const url of ['/search', '/big', '/counter']) {
+      const { ws, id, answer } = await join(url)
+      for (let ref = 2; ref < 20; ref++) {
+        const done = answer(ref)
+        ws.send(JSON.stringify(url === '/counter'
+          ? { t: 'event', ref, id, h: 'increment', p: {}, type: 'click' }
+          : { t: 'event', ref, id, h: 'search', p: { value: `w${ref}` }, type: 'input' }))
+        await done
+      }
+      ws.close()
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+  }
+
+  /** A good client: one increment every 20 ms for `s` seconds; its round trips. */
+  async function latency (s) {
+    const { ws, id, answer } = await join('/counter')
+    const times = []
+    const until = Date.now() + s * 1000
+    for (let ref = 2; Date.now() < until; ref++) {
+      const sent = performance.now()
+      const done = answer(ref)
+      ws.send(JSON.stringify({ t: 'event', ref, id, h: 'increment', p: {}, type: 'click' }))
+      const reply = await done
+      times.push(performance.now() - sent)
+      if (!reply.startsWith('{"t":"reply"')) throw new Error(`the good client was refused: ${reply.slice(0, 200)}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    ws.close()
+    times.sort((a, b) => a - b)
+    return { n: times.length, p50: times[Math.floor(times.length * 0.5)], p99: times[Math.floor(times.length * 0.99)] }
+  }
+}
+
