@@ -125,3 +125,21 @@ t.test('a server pushEvent reaches a page listener on the root, with its payload
   const frames = await page.evaluate(() => (window as any).__live.wire.filter((w: any) => w.dir === 'in' && w.frame.t === 'push').map((w: any) => w.frame.ev))
   t.same(frames, [[['ping', { n: 1 }]]], 'in a push frame')
 })
+
+t.test('in development, an unknown hook name is warned about and a hook that throws is written to the console; the page goes on', async (t) => {
+  const { url } = await serve(t, [['/chart', ChartView]], { debug: true })
+  const page = await openChromiumPage(t, browser, `${url}/chart`, () => {
+    (window as any).liveHooks = { Chart: { mounted () { throw new Error('chart library missing') } } }
+  })
+  const warned = page.waitForEvent('console', (m) => m.type() === 'warning' && m.text().includes('no client hook named "Late"'))
+  await page.click('#show-late')
+  const warning = await warned
+  t.match(warning.text(), /define it in window\.liveHooks before the bundle loads, or in window\.live\.hooks \(known: Chart\)/)
+  const threw = page.waitForEvent('console', (m) => m.type() === 'error' && m.text().includes('the client hook "Chart" threw in mounted()'))
+  await page.click('#toggle')
+  await page.click('#toggle')
+  await threw
+  await page.click('#note')
+  await page.waitForFunction(() => document.querySelector('#last')!.textContent === 'noted')
+  t.pass('the view still answers')
+})
