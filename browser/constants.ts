@@ -47,5 +47,7 @@ export const EV_DEBUG = 'live:debug'
 export const DEFAULT_SOCKET = '/_live/socket'
 export const OPTIMISTIC_ERROR_MS = 2000
 export const CACHE_MAX = 50
+/** pushed events a root holds while it waits for a full render; past it the oldest are dropped */
+export const HELD_MAX = 1000
 /** Forms one recover frame carries (the server's protocol limit) */
 export const RECOVER_MAX_FORMS = 16

@@ -34,6 +34,17 @@ class ChartView extends LiveView {
   }
 }
 
+class DupView extends LiveView {
+  static override template = 'hooks-dup.njk'
+  n = 0
+
+  @eventHandler()
+  bump () {
+    this.n += 1
+    this.pushEvent('bumped', { n: this.n })
+  }
+}
+
 /** Runs in the page before the bundle: a hook that draws into its canvas and counts its callbacks. */
 function defineHooks (): void {
   const w = window as any
@@ -142,4 +153,18 @@ t.test('in development, an unknown hook name is warned about and a hook that thr
   await page.click('#note')
   await page.waitForFunction(() => document.querySelector('#last')!.textContent === 'noted')
   t.pass('the view still answers')
+})
+
+t.test('events that came with a render the page cannot apply wait for the full render it asks for', async (t) => {
+  const { url } = await serve(t, [['/dup', DupView]])
+  const page = await openChromiumPage(t, browser, `${url}/dup`, () => {
+    const w = window as any
+    w.__seen = []
+    document.addEventListener('live:bumped', (e) => w.__seen.push([(e as CustomEvent).detail.n, document.querySelector('#n')!.textContent]))
+  })
+  await page.click('#bump')
+  await page.waitForFunction(() => (window as any).__seen.length === 1)
+  t.same(await page.evaluate(() => (window as any).__seen), [[1, '1']], 'dispatched once the page shows the render')
+  const asked = await page.evaluate(() => (window as any).__live.wire.filter((w: any) => w.dir === 'out' && w.frame.t === 'render').length)
+  t.equal(asked, 1, 'the delta did not apply: the page asked for the full render')
 })
