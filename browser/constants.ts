@@ -25,6 +25,7 @@ export const THROTTLE = 'live-throttle'
 export const IGNORE = 'live-ignore'
 export const DISABLE_WITH = 'live-disable-with'
 export const OPTIMISTIC = 'live-optimistic'
+export const HOOK = 'live-hook'
 /** On a `<form id>`: the handler its fields are recovered with after a remount, or `ignore` (docs/reconnects.md) */
 export const RECOVER = 'live-recover'
 export const RECOVER_IGNORE = 'ignore'
@@ -46,5 +47,7 @@ export const EV_DEBUG = 'live:debug'
 export const DEFAULT_SOCKET = '/_live/socket'
 export const OPTIMISTIC_ERROR_MS = 2000
 export const CACHE_MAX = 50
+/** pushed events a root holds while it waits for a full render; past it the oldest are dropped */
+export const HELD_MAX = 1000
 /** Forms one recover frame carries (the server's protocol limit) */
 export const RECOVER_MAX_FORMS = 16

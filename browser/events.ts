@@ -79,6 +79,12 @@ function onFocus (e: FocusEvent): void {
   fire({ root, el, handler, type: e.type === 'focusin' ? 'focus' : 'blur', params, overrides: false })
 }
 
+/** A client hook's `ctx.pushEvent(handler, params)`: an event of the hook's element, with the handler's policies. */
+export function hookEvent (el: Element, handler: string, params: Params): void {
+  const root = rootOf(el)
+  if (root) fire({ root, el, handler, type: 'hook', params: { ...params } })
+}
+
 interface Fire {
   root: LiveRoot
   el: Element

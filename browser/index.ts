@@ -1,8 +1,9 @@
 import { DEBUG, DEFAULT_SOCKET, SOCKET } from './constants.js'
 import { bus } from './bus.js'
 import { debug } from './debug.js'
-import { listen } from './events.js'
+import { hookEvent, listen } from './events.js'
 import { allRoots, boot } from './registry.js'
+import { hooks, listenHooks, setHookSender } from './hooks.js'
 
 declare global {
   interface Window { live?: object }
@@ -20,6 +21,8 @@ function start (): void {
     }
   }
   listen(document)
+  setHookSender(hookEvent)
+  listenHooks(document)
   const url = new URL(document.querySelector(`script[${SOCKET}]`)?.getAttribute(SOCKET) || DEFAULT_SOCKET, location.href)
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
   boot(url.href)
@@ -31,6 +34,7 @@ if (!window.live) {
     bus,
     roots: () => allRoots().map((r) => ({ id: r.id, el: r.el, v: r.version })),
     debug,
+    hooks,
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true })
   else start()

@@ -1,5 +1,6 @@
 import { Idiomorph } from 'idiomorph'
-import { IGNORE, ROOT } from './constants.js'
+import { HOOK, IGNORE, ROOT } from './constants.js'
+import { afterMorph, morphing } from './hooks.js'
 import { held, keep } from './pending.js'
 
 // Normalised once; the callbacks do one attribute check per element and a
@@ -19,6 +20,7 @@ const config = {
       // a nested root's content belongs to its own view; live-ignore is the user's
       if (el.hasAttribute(ROOT) || el.hasAttribute(IGNORE)) return false
       keep(el, next as Element)
+      if (el.hasAttribute(HOOK)) morphing(el, next as Element)
       return true
     },
     beforeAttributeUpdated (name: string, el: Element): boolean {
@@ -40,10 +42,13 @@ export function releasing (form: HTMLFormElement, fn: () => void): void {
 
 export function morph (root: Element, html: string): void {
   Idiomorph.morph(root, html, config)
+  afterMorph(root)
 }
 
 // A delta replaces one element (found by id): morph just it, whatever the size of the root.
 const outer = { ...config, morphStyle: 'outerHTML' as const }
 export function morphElement (el: Element, html: string): void {
+  const parent = el.parentElement
   Idiomorph.morph(el, html, outer)
+  if (parent) afterMorph(parent)
 }

@@ -5,6 +5,7 @@ import { pageThrottle } from './throttle.js'
 import { createReloader } from './reload.js'
 import { reportError } from './report.js'
 import { LiveRoot, type RootContext } from './root.js'
+import { afterMorph } from './hooks.js'
 import { type Params, Socket } from './socket.js'
 
 // Which live roots the page has, and the one socket they share. Roots come
@@ -42,6 +43,8 @@ export function scan (fresh: boolean): void {
     if (socket.open) r.join()
   }
   if (roots.size && !socket.started) socket.connect()
+  // client hooks of elements page scripts (or a first page) added or removed
+  afterMorph(document)
 }
 
 export function boot (url: string): void {
@@ -56,6 +59,7 @@ export function boot (url: string): void {
     frame (f) {
       const r = byId(f.id)
       if (f.t === 'patch') r?.patch(f)
+      else if (f.t === 'push') r?.pushed(f.ev)
       else if (f.t === 'error') r ? r.error(f) : reportError(document, { code: f.code, message: f.message, handler: f.handler ?? null })
     },
   })

@@ -1,6 +1,6 @@
 import {
   CONNECTED, DISCONNECTED, EV_CONNECTED, EV_DISCONNECTED, EV_PATCHED,
-  LISTENS, OPTIMISTIC_ERROR, OPTIMISTIC_ERROR_MS, POLICIES, ROOT, TOKEN,
+  HELD_MAX, LISTENS, OPTIMISTIC_ERROR, OPTIMISTIC_ERROR_MS, POLICIES, ROOT, TOKEN,
 } from './constants.js'
 import { emit } from './emit.js'
 import { JsonAttr } from './json-attr.js'
@@ -13,6 +13,7 @@ import type { ThrottlePolicy } from './throttle.js'
 import type { Reloader } from './reload.js'
 import { recoverableForms } from './recover.js'
 import { reportError } from './report.js'
+import { dispatchPushed } from './hooks.js'
 import { type Answer, type ErrorFrame, LOST, type Outgoing, type Params, type Patch, type Reply, type Socket, lost } from './socket.js'
 
 export interface Policy {
@@ -40,6 +41,8 @@ export class LiveRoot {
   private joinCount = 0
   private joining: Promise<unknown> = Promise.resolve()
   private rendering = false
+  /** pushed events waiting for the full render asked for (at most HELD_MAX) */
+  private held: Array<[string, unknown]> = []
   private fresh: boolean
   private cache = new ResultCache()
   private optimisticErrorTimer = 0
@@ -153,7 +156,10 @@ export class LiveRoot {
     // html, or the server's render when that differs (the entry takes it).
     // Another snap: the snapshot was gone (or past ttl) and the handler ran.
     const restored = hit !== undefined && a.snap === hit.snap
-    if (hit && !restored && a.html === undefined) this.render()
+    if (hit && !restored && a.html === undefined) {
+      this.render()
+      if (a.ev) this.deliver(a.ev)
+    }
     else if (type === 'submit') releasing(el as HTMLFormElement, () => this.apply(a, restored))
     else this.apply(a, restored)
     // errors never reach here, so they are never cached
@@ -178,6 +184,9 @@ export class LiveRoot {
       this.rendering = false
       // trusted: a render answer never asks for another render
       this.onAnswer(a, true)
+      const held = this.held
+      this.held = []
+      if (held.length) this.pushed(held)
     })
   }
 
@@ -187,6 +196,17 @@ export class LiveRoot {
   }
 
   error (f: ErrorFrame): void { this.fail(f) }
+
+  /** Events the view pushed (`this.pushEvent`), dispatched on the root. */
+  pushed (ev: Array<[string, unknown]>): void { dispatchPushed(this.el, ev) }
+
+  /** Pushed events of a frame just applied: held while a full render is on its way, so they follow the render they came with. */
+  private deliver (ev: Array<[string, unknown]>): void {
+    if (this.rendering) {
+      this.held.push(...ev)
+      if (this.held.length > HELD_MAX) this.held.splice(0, this.held.length - HELD_MAX)
+    } else this.pushed(ev)
+  }
 
   private onAnswer (a: Answer, trusted = false): void {
     if (a.t === 'reply') this.cache.keep(a.keep)
@@ -207,6 +227,12 @@ export class LiveRoot {
    * already shows that render.
    */
   private apply (a: Reply | Patch, trusted: boolean): void {
+    this.applyRender(a, trusted)
+    // after the render they came with (hooks it mounted included)
+    if (a.ev) this.deliver(a.ev)
+  }
+
+  private applyRender (a: Reply | Patch, trusted: boolean): void {
     if (a.html !== undefined) {
       this.version = a.v
       this.show(a.html, false)

@@ -11,8 +11,12 @@ export interface Reply {
   fresh?: boolean
   /** A delta: `[elementId, outerHTML]` against version `from` */
   d?: [string, string]
+  /** Events of `this.pushEvent`, dispatched after the render */
+  ev?: Array<[string, unknown]>
 }
-export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string], keep?: string[] }
+export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string], keep?: string[], ev?: Array<[string, unknown]> }
+/** Events of `this.pushEvent` that no reply or patch carried */
+export interface Push { t: 'push', id: string, ev: Array<[string, unknown]> }
 export interface ErrorFrame {
   t: 'error', ref?: number, id?: string, code: string, message: string, handler?: string
   /** join_refused: the token itself was refused (bad signature, expired); only a fresh page can join */
@@ -28,7 +32,7 @@ export const lost: ErrorFrame = { t: 'error', code: LOST, message: 'disconnected
 export interface SocketHooks {
   open (): void
   close (): void
-  frame (frame: Patch | ErrorFrame): void
+  frame (frame: Patch | Push | ErrorFrame): void
 }
 
 /** One WebSocket per page: refs, reply matching, reconnect with backoff. */

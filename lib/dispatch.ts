@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv'
+import { paramMessages } from './param-errors.js'
 import { FST_LIVE_HANDLER } from './errors.js'
 import { recordedMeta, type HandlerSpec, type ParamSchema } from './metadata.js'
 import { LiveView, RESERVED_NAMES, type LiveViewClass } from './view.js'
@@ -8,7 +9,7 @@ import { LiveView, RESERVED_NAMES, type LiveViewClass } from './view.js'
 // repeat per event.
 
 /** Params the browser bundle itself sends; always allowed. */
-const BUNDLE_PARAMS = ['value', 'key']
+const BUNDLE_PARAMS = ['value', 'key', '_target']
 const NAME = /^[A-Za-z_$][\w$]*$/
 
 export interface HandlerEntry {
@@ -16,6 +17,13 @@ export interface HandlerEntry {
   readonly fn: (this: LiveView, params: any, event: any) => unknown
   /** `null` when the handler declares no `params`: any params pass. */
   readonly validate: ValidateFunction | null
+  /**
+   * Only after `validate` refused `params`: one message per field (`live.errors`),
+   * from a validator that reports every error, compiled on first use.
+   */
+  readonly explain: ((params: Record<string, unknown>) => Record<string, string>) | null
+  /** The names the handler accepts (declared plus the bundle's own), or `null` when any pass. */
+  readonly allowed: readonly string[] | null
   readonly description: string | undefined
   /** The params as declared, for the debug panel. */
   readonly params: string[] | Record<string, ParamSchema> | undefined
@@ -37,6 +45,9 @@ export interface DispatchTable {
 
 const ajvCoerce = new Ajv({ coerceTypes: true, allErrors: false, strict: true, useDefaults: true })
 const ajvStrict = new Ajv({ coerceTypes: false, allErrors: false, strict: true, useDefaults: true })
+// For the messages of a refused call only: reporting every error costs more on the event path.
+const ajvCoerceAll = new Ajv({ coerceTypes: true, allErrors: true, strict: true, useDefaults: true })
+const ajvStrictAll = new Ajv({ coerceTypes: false, allErrors: true, strict: true, useDefaults: true })
 
 /** Collect handler specs along the prototype chain; the most derived class wins. */
 export function collectSpecs (View: LiveViewClass): Map<string, HandlerSpec & { eventHandler: boolean, applied: string[] }> {
@@ -86,7 +97,7 @@ function buildEntry (View: LiveViewClass, view: string, name: string, spec: Hand
   if (typeof fn !== 'function') fail(view, name, 'is declared in `static handlers` but the view has no method of that name')
 
   const allowed = paramNames(view, name, spec.params)
-  const validate = spec.params === undefined ? null : compileParams(view, name, spec.params, spec.coerceTypes ?? true)
+  const compiled = spec.params === undefined ? null : compileParams(view, name, spec.params, spec.coerceTypes ?? true)
   if (spec.description !== undefined && typeof spec.description !== 'string') fail(view, name, 'description must be a string')
   if (spec.coerceTypes !== undefined && typeof spec.coerceTypes !== 'boolean') fail(view, name, 'coerceTypes must be true or false')
 
@@ -119,7 +130,9 @@ function buildEntry (View: LiveViewClass, view: string, name: string, spec: Hand
   return {
     name,
     fn,
-    validate,
+    validate: compiled?.validate ?? null,
+    explain: compiled?.explain ?? null,
+    allowed,
     description: spec.description,
     params: spec.params,
     permissions,
@@ -146,7 +159,7 @@ function paramNames (view: string, name: string, params: HandlerSpec['params']):
   return [...Object.keys(params), ...BUNDLE_PARAMS]
 }
 
-function compileParams (view: string, name: string, params: NonNullable<HandlerSpec['params']>, coerce: boolean): ValidateFunction {
+function compileParams (view: string, name: string, params: NonNullable<HandlerSpec['params']>, coerce: boolean): Pick<HandlerEntry, 'validate' | 'explain'> {
   const properties: Record<string, ParamSchema> = {}
   for (const p of BUNDLE_PARAMS) properties[p] = {}
   if (Array.isArray(params)) {
@@ -157,11 +170,22 @@ function compileParams (view: string, name: string, params: NonNullable<HandlerS
       properties[p] = schema
     }
   }
+  const schema = { type: 'object', properties, additionalProperties: false }
+  let validate: ValidateFunction
   try {
-    return (coerce ? ajvCoerce : ajvStrict).compile({ type: 'object', properties, additionalProperties: false })
+    validate = (coerce ? ajvCoerce : ajvStrict).compile(schema)
   } catch (err) {
     return fail(view, name, `has an invalid params schema: ${(err as Error).message}`)
   }
+  const declared = Array.isArray(params) ? params : Object.keys(params)
+  let all: ValidateFunction | undefined
+  const explain = (input: Record<string, unknown>): Record<string, string> => {
+    all ??= (coerce ? ajvCoerceAll : ajvStrictAll).compile(schema)
+    // a copy: coercion and defaults write into what they validate
+    all(structuredClone(input))
+    return paramMessages(all.errors!, `${name}()`, declared) // only asked about params `validate` refused
+  }
+  return { validate, explain }
 }
 
 function debounceOf (view: string, name: string, opts: number | { wait?: number, maxWait?: number }): { wait: number, maxWait?: number } {

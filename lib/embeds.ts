@@ -101,6 +101,8 @@ function plain (props: Record<string, unknown>): Record<string, unknown> {
 export interface Rendering {
   embed (name: string, props?: Record<string, unknown>): Html
   readonly scripts: Html
+  /** Validation messages per field of the last call refused for its params. */
+  readonly errors: Readonly<Record<string, string>>
 }
 
 /**
@@ -125,6 +127,8 @@ export function renderWith<T> (session: Rendering, render: () => T): T {
 export const helpers = Object.freeze({
   embed: (name: string, props?: Record<string, unknown>): Html => current().embed(name, props),
   scripts: (): Html => current().scripts,
+  /** `{{ live.errors.title }}`: the message for a field of the last call refused for its params (API.md §3). */
+  get errors (): Readonly<Record<string, string>> { return current().errors },
 })
 
 function current (): Rendering {

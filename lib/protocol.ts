@@ -91,6 +91,11 @@ export function patchFrame (id: string, v: number, members: string): string {
   return `{"t":"patch","id":"${id}","v":${v}${members}}`
 }
 
+/** Events of `this.pushEvent` that no reply or patch carried: `ev` is `[[name, payload], ...]`, already serialized. */
+export function pushFrame (id: string, ev: string): string {
+  return `{"t":"push","id":"${id}","ev":${ev}}`
+}
+
 /** The error frame the browser sees: detailed in debug mode, generic otherwise. */
 export function errorFrame (debug: boolean, code: WireErrorCode, detail: string, at: { ref?: number | undefined, id?: string | undefined, handler?: string | undefined, stale?: true }): string {
   return JSON.stringify({ t: 'error', ...at, code, message: debug ? detail : GENERIC_MESSAGES[code] })

@@ -8,7 +8,7 @@ import { JobQueue, type Job } from './job-queue.js'
 import { jsonDataProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
 import { missingPermissions } from './permissions.js'
-import { changeMembers, errorFrame, patchFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame } from './protocol.js'
+import { changeMembers, errorFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
 import { copyData, sameData, NOT_DATA } from './same-data.js'
 import { changesSince, markState, renderHash, Snapshots, type SnapshotBudget, type StateMark } from './snapshots.js'
@@ -61,6 +61,9 @@ interface Handed {
 
 /** A message or a presence change waiting for its view (`handleInfo`, `handlePresence`). */
 type Inbound = { topic: string, message: unknown } | { topic: string, list: Metas, diff: PresenceDiff }
+
+/** Events of `pushEvent` one view may have waiting for a frame; past it the oldest are dropped. */
+export const MAX_PUSHED = 100
 
 /** Messages one view may have waiting; past it the oldest are dropped (a view that cannot keep up). */
 export const MAX_INBOX = 1000
@@ -117,6 +120,10 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #inbox: Inbound[] | null = null
   #inboxAt = -1
   #inboxOverflowed = false
+  /** Events of `pushEvent` (each `[name,payload]` as JSON) waiting for the next frame of this view, or `null`. */
+  #pushed: string[] | null = null
+  /** Validation messages of the last call refused for its params (`live.errors`), or `null`. */
+  #errors: Record<string, string> | null = null
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
     this.#core = core
@@ -285,19 +292,38 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     const entry = this.#info.table.handlers.get(frame.h)
     if (entry === undefined) throw new WireError('unknown_handler', `${this.#info.name} has no event handler "${frame.h}"; the handlers are: ${[...this.#info.table.handlers.keys()].join(', ') || 'none'}`, frame.h)
     const params = frame.p
-    if (entry.validate !== null && !entry.validate(params)) {
-      const e = entry.validate.errors![0]!
-      const where = e.instancePath === '' ? 'params' : `param "${e.instancePath.slice(1)}"`
-      const what = e.keyword === 'additionalProperties'
-        ? `has an undeclared param "${(e.params as any).additionalProperty}" (declared: ${Object.keys(entry.params ?? {}).length > 0 ? paramList(entry) : 'none'})`
-        : `${where} ${e.message}`
-      throw new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
-    }
+    if (entry.validate !== null && !entry.validate(params)) return this.#refuseParams(entry, params)
+    // the call passed: last call's validation messages are gone from its render
+    this.#errors = null
     if (entry.permissions.length > 0 || this.routePermissions.length > 0 || entry.loading !== undefined || entry.background || (frame.hit !== undefined && entry.cache !== undefined)) {
       return this.#eventWithPolicies(entry, params, frame)
     }
     return this.#call(entry, params, frame)
   }
+
+  /**
+   * Params that fail the handler's schema: the handler is not called, and
+   * the render that answers shows a message per field (`live.errors`), sent
+   * as a patch just before the `invalid_params` error that answers the call.
+   */
+  #refuseParams (entry: HandlerEntry, params: Record<string, unknown>): Promise<void> {
+    const e = entry.validate!.errors![0]!
+    const undeclared = Object.keys(params).filter((k) => !entry.allowed!.includes(k))
+    const what = undeclared.length > 0
+      ? `has ${undeclared.length === 1 ? 'an undeclared param' : 'undeclared params'} ${undeclared.map((k) => `"${k}"`).join(', ')} (declared: ${paramList(entry) || 'none'}); add ${undeclared.length === 1 ? 'it' : 'them'} to @eventHandler({ params }), or remove the form field or data-* attribute of that name`
+      : `param "${e.instancePath.slice(1)}" ${e.message}` // params are an object (lib/protocol.ts): what is left is a field's
+    const refused = new WireError('invalid_params', `${this.#info.name}.${entry.name}(): ${what}`, entry.name)
+    this.#errors = entry.explain!(params)
+    const changed = this.#render()
+    const answer = (c: boolean): never => {
+      if (c) this.#sendPatch()
+      throw refused
+    }
+    return typeof changed === 'boolean' ? answer(changed) : changed.then(answer)
+  }
+
+  /** `live.errors` in a template: the messages of the last refused call, until a call passes. */
+  get errors (): Readonly<Record<string, string>> { return this.#errors ?? NO_ERRORS }
 
   /** The server-side policies that act before the handler runs: permissions, a cache hit, @loading, @background. */
   async #eventWithPolicies (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> {
@@ -653,6 +679,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     this.#renders = null
     this.#channels?.close()
     this.#inbox = null
+    this.#pushed = null
     this.out = null
     this.#core.stats.views--
   }
@@ -711,7 +738,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #sendPatch (): void {
     const change = this.#takeChange()
     if (this.out?.backedUp === true) return this.out.markStale(this)
-    this.#sendText(patchFrame(this.id, this.version, change + this.#keepMembers()))
+    this.#sendText(patchFrame(this.id, this.version, change + this.#keepMembers() + this.#pushedMembers()))
   }
 
   /** The last render's change, once: a full render's JSON is not kept beside the render itself. */
@@ -735,7 +762,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   /** The inner HTML; a promise only when the template embeds views. */
   #renderInner (): string | Promise<string> {
     const context = publicState(this.view)
-    if (broadcasting && this.#embeds === undefined) return this.#renderShared(context)
+    // a render with validation messages is this view's alone
+    if (broadcasting && this.#embeds === undefined && this.#errors === null) return this.#renderShared(context)
     return this.#renderOwn(context)
   }
 
@@ -867,7 +895,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       members = change
     }
     if (extra !== undefined) for (const key in extra) members += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
-    members += this.#keepMembers()
+    members += this.#keepMembers() + this.#pushedMembers()
     this.#sendText(replyFrame(ref, this.id, this.version, members))
   }
 
@@ -875,6 +903,45 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #keepMembers (): string {
     const keep = this.#snapshots?.takeKeep()
     return keep === undefined ? '' : `,"keep":${JSON.stringify(keep)}`
+  }
+
+  /**
+   * `this.pushEvent(name, payload)`: the event rides on the next reply or
+   * patch of this view, so the browser dispatches it after applying the
+   * render of the work that pushed it. Events that no frame took (pushed
+   * from a timer or a task that renders nothing) go alone, in a `push`
+   * frame, from a job queued behind the running one.
+   */
+  pushEvent (name: string, payload: unknown): void {
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) {
+      throw new FST_LIVE_HANDLER(`${this.#info.name}.pushEvent(${JSON.stringify(name)}): the name must be 1 to 64 letters, digits, "_", ".", ":" or "-" (the browser dispatches "live:<name>")`)
+    }
+    const problem = jsonDataProblem(payload, 'payload')
+    if (problem !== undefined) throw new FST_LIVE_HANDLER(`${this.#info.name}.pushEvent("${name}"): ${problem}; send JSON data (strings, numbers, booleans, null, arrays, plain objects)`)
+    if (this.out === null || this.closed) return
+    const pushed = (this.#pushed ??= [])
+    if (pushed.length >= MAX_PUSHED) {
+      pushed.shift()
+      this.log.warn({ view: this.#info.name }, `fastify-live: ${this.#info.name} pushed more than ${MAX_PUSHED} events without a frame to carry them; the oldest are dropped`)
+    }
+    pushed.push(JSON.stringify([name, payload ?? null]))
+    // After the code that pushed: a handler's reply (or a push()'s patch) takes them first.
+    if (pushed.length === 1) queueMicrotask(() => { if (this.#pushed !== null) this.enqueue(this.#pushedJob, undefined) })
+  }
+
+  #pushedJob (): undefined {
+    const pushed = this.#pushed
+    this.#pushed = null
+    if (pushed !== null) this.#sendText(pushFrame(this.id, `[${pushed.join(',')}]`))
+    return undefined
+  }
+
+  /** The waiting `pushEvent` events as a frame member (`"ev"`), once. */
+  #pushedMembers (): string {
+    const pushed = this.#pushed
+    if (pushed === null) return ''
+    this.#pushed = null
+    return `,"ev":[${pushed.join(',')}]`
   }
 
   #error (code: WireErrorCode, detail: string, at: { ref?: number, handler?: string }): void {
@@ -891,6 +958,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     this.#error('handler_error', `${this.#info.name} could not render: ${errorMessage(err)}`, at)
   }
 }
+
+const NO_ERRORS: Readonly<Record<string, string>> = Object.freeze({})
 
 /** Whether a session is rendering for a message (its job runs in a publish's fan-out). */
 let broadcasting = false

@@ -6,7 +6,7 @@ import { applyDelta, type Delta } from './diff.js'
 import { kCore } from './symbols.js'
 
 /** A frame the server sent. */
-export type ServerFrame = { t: 'reply' | 'patch' | 'error', ref?: number, id?: string, v?: number, html?: string, code?: string, message?: string, handler?: string, [key: string]: unknown }
+export type ServerFrame = { t: 'reply' | 'patch' | 'push' | 'error', ref?: number, id?: string, v?: number, html?: string, code?: string, message?: string, handler?: string, [key: string]: unknown }
 
 export interface LiveRootHandle {
   readonly id: string

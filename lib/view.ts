@@ -39,6 +39,7 @@ export interface ViewRuntime {
   track (topic: string, key: string, meta: Record<string, unknown>): Promise<void>
   untrack (topic: string): Promise<void>
   invalidateCache (name?: string): void
+  pushEvent (name: string, payload: unknown): void
 }
 
 /** Who is present on a topic: each tracked key with the metas of the views that track it (one per tab). */
@@ -134,6 +135,16 @@ export abstract class LiveView {
     this[kRuntime]?.invalidateCache(name)
   }
 
+  /**
+   * Dispatch the DOM event `live:<name>` with `detail` = `payload` (JSON
+   * data) on the view's root in the browser, after the render of the work
+   * that pushed it is applied (client hooks and page scripts listen for it).
+   * A no-op before the view is connected.
+   */
+  pushEvent (name: string, payload: unknown = null): void {
+    this[kRuntime]?.pushEvent(name, payload)
+  }
+
   /** Optional: runs after every task (`startAsync` and `@background`), on success and failure. */
   handleAsyncResult? (name: string, result: unknown, error: unknown): void | Promise<void>
   /** Optional: runs when client-state keys of `listensTo` arrive, before the properties are set. */
@@ -150,7 +161,7 @@ export type LiveViewClass = (new () => LiveView) & {
 /** Names a handler may not take: the view's own lifecycle must not be callable from a browser. */
 export const RESERVED_NAMES = new Set([
   'constructor', 'mount', 'push', 'startAsync', 'cancelAsync', 'handleAsyncResult', 'onClientState',
-  'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence', 'unmount', 'invalidateCache',
+  'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence', 'unmount', 'invalidateCache', 'pushEvent',
 ])
 
 /** The template context: the view's public own properties. */

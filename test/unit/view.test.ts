@@ -21,12 +21,13 @@ t.test('before the view is mounted, push is a no-op and tasks cannot start', asy
   await t.resolves(view.push())
   t.equal(view.cancelAsync('x'), false)
   t.equal(view.invalidateCache('x'), undefined, 'invalidateCache before the view is connected: nothing cached, nothing to drop')
+  t.equal(view.pushEvent('x', 1), undefined, 'pushEvent before the view is connected: nowhere to dispatch')
   t.throws(() => view.startAsync('load', () => {}), { message: /startAsync\("load"\) needs a mounted view/ })
   t.equal(view.mount({} as any), undefined, 'the default mount does nothing')
 })
 
 t.test('the lifecycle method names are reserved', async (t) => {
-  for (const name of ['mount', 'push', 'startAsync', 'cancelAsync', 'invalidateCache', 'handleAsyncResult', 'onClientState', 'constructor']) {
+  for (const name of ['mount', 'push', 'startAsync', 'cancelAsync', 'invalidateCache', 'pushEvent', 'handleAsyncResult', 'onClientState', 'constructor']) {
     t.ok(RESERVED_NAMES.has(name), name)
   }
 })
