@@ -10,7 +10,8 @@ import { LiveView, publicState, type LiveViewClass } from './view.js'
 export interface ViewInfo {
   readonly View: LiveViewClass
   readonly name: string
-  readonly template: nunjucks.Template
+  /** Replaced when the template is edited while the app runs (`watchTemplates`); read it at each render. */
+  template: nunjucks.Template
   readonly table: DispatchTable
   readonly listensTo: ReadonlySet<string>
   readonly embeds: ReadonlyMap<string, ViewInfo>
@@ -80,6 +81,13 @@ export class ViewCatalog {
     }
     if (this.warn !== undefined) this.#checkTemplate(info, templateName)
     return info
+  }
+
+  /** Take the templates the renderer holds now (after `renderer.reload()`), for every view described. */
+  refresh (): void {
+    for (const perTemplate of this.#byClass.values()) {
+      for (const [templateName, info] of perTemplate) info.template = this.renderer.template(templateName, info.name)
+    }
   }
 
   /** Warns (once per view and template: describe caches) about template names that match nothing in the view. */

@@ -49,6 +49,9 @@ export class Connection implements Outbox {
 
   get viewCount (): number { return this.#views.size }
 
+  /** The views joined on this socket (template edits re-render them: lib/template-watch.ts). */
+  get sessions (): IterableIterator<Session> { return this.#views.values() }
+
   sendText (json: string): void {
     if (this.#socket.readyState !== 1) return
     const frame = this.#direct === null ? null : textFrame(json)

@@ -19,6 +19,12 @@ export interface LiveOptions {
   prefix?: string | undefined
   /** The debug panel and detailed error messages. @default NODE_ENV !== 'production' */
   debug?: boolean | undefined
+  /**
+   * Watch the template directories and, when a file changes, recompile it and
+   * re-render every open page in place (state kept). A development aid.
+   * @default `debug`, and never in production unless set
+   */
+  watchTemplates?: boolean | undefined
   /** How long a mount token lets a page (re)join, in ms. @default 86_400_000 (24 h) */
   tokenMaxAge?: number | undefined
   /** How long a view rendered over HTTP waits for its join, in ms. @default 10_000 */
@@ -76,6 +82,7 @@ export interface ResolvedOptions {
   layout: string | false
   prefix: string
   debug: boolean
+  watchTemplates: boolean
   production: boolean
   tokenMaxAge: number
   handoffTtl: number
@@ -100,7 +107,7 @@ const KEYS = new Set([
   'templates', 'secret', 'permissions', 'onForbidden', 'layout', 'prefix', 'debug', 'tokenMaxAge',
   'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'rateLimit', 'allowedOrigins',
   'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps', 'redis', 'reconnectTtl', 'maxParkedBytes',
-  'maxCacheBytes',
+  'maxCacheBytes', 'watchTemplates',
 ])
 
 export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): ResolvedOptions {
@@ -127,6 +134,8 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
   const prefix = opts.prefix ?? '/_live'
   if (typeof prefix !== 'string' || !/^(\/[\w-]+)+$/.test(prefix)) throw new FST_LIVE_OPTIONS('"prefix": give a path such as "/_live" (leading slash, no trailing slash)')
   if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw new FST_LIVE_OPTIONS('"debug": give true or false')
+  if (opts.watchTemplates !== undefined && typeof opts.watchTemplates !== 'boolean') throw new FST_LIVE_OPTIONS('"watchTemplates": give true or false')
+  const debug = opts.debug ?? !production
   const rate = opts.rateLimit === undefined ? {} : opts.rateLimit
   if (typeof rate !== 'object' || rate === null || Object.keys(rate).some((k) => k !== 'burst' && k !== 'perSecond')) {
     throw new FST_LIVE_OPTIONS('"rateLimit": give { burst, perSecond } (both optional)')
@@ -156,7 +165,9 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
     onForbidden: opts.onForbidden ?? null,
     layout,
     prefix,
-    debug: opts.debug ?? !production,
+    debug,
+    // A watcher is a development tool: production never starts one unless asked to.
+    watchTemplates: opts.watchTemplates ?? (debug && !production),
     production,
     tokenMaxAge: positive('tokenMaxAge', opts.tokenMaxAge, 86_400_000),
     handoffTtl: positive('handoffTtl', opts.handoffTtl, 10_000),

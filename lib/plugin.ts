@@ -22,6 +22,7 @@ import { kCore } from './symbols.js'
 import { TokenSigner } from './token.js'
 import { publicState, type LiveViewClass } from './view.js'
 import { ViewCatalog } from './catalog.js'
+import { watchTemplates } from './template-watch.js'
 
 /** Options of one live route. */
 export interface LiveRouteOptions {
@@ -170,7 +171,8 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
       await handOff(core, session)
       const page = layout === null
         ? root
-        : layout.render({ ...publicState(session.view), live: { content: safe(root), scripts: () => safe(core.scripts) } })
+        // Looked up again (a map read): a layout edited while the app runs shows at the next page load.
+        : renderer.template(layoutName as string, `the layout of ${path}`).render({ ...publicState(session.view), live: { content: safe(root), scripts: () => safe(core.scripts) } })
       return reply.type('text/html; charset=utf-8').send(page)
     })
     return this
@@ -182,7 +184,9 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   })
   app.decorate('live', method)
 
+  const watcher = opts.watchTemplates ? watchTemplates(core, function * () { for (const c of connections) yield * c.sessions }) : null
   app.addHook('onClose', async () => {
+    watcher?.close()
     await core.handoff.close()
     await engines.close()
   })

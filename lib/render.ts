@@ -28,8 +28,14 @@ export class Renderer {
   template (name: string, neededBy: string): nunjucks.Template {
     let tmpl = this.#cache.get(name)
     if (tmpl !== undefined) return tmpl
+    tmpl = this.#compile(name, neededBy)
+    this.#cache.set(name, tmpl)
+    return tmpl
+  }
+
+  #compile (name: string, neededBy: string): nunjucks.Template {
     try {
-      tmpl = this.env.getTemplate(name, true)
+      return this.env.getTemplate(name, true)
     } catch (err) {
       const message = (err as Error).message
       const why = /not found/i.test(message)
@@ -37,8 +43,27 @@ export class Renderer {
         : `does not compile: ${message}`
       throw new FST_LIVE_TEMPLATE(`the template "${name}" of ${neededBy} ${why}`)
     }
-    this.#cache.set(name, tmpl)
-    return tmpl
+  }
+
+  /**
+   * Read every template again (development: lib/template-watch.ts). The
+   * loaders' caches are dropped, so includes, imports and parents are read
+   * again at their next render; the templates compiled so far are compiled
+   * again now. One that no longer compiles (or was removed) keeps its last
+   * good version, and its error is returned.
+   */
+  reload (): Error[] {
+    // Not in @types/nunjucks, public in nunjucks 3.
+    ;(this.env as unknown as { invalidateCache (): void }).invalidateCache()
+    const errors: Error[] = []
+    for (const name of this.#cache.keys()) {
+      try {
+        this.#cache.set(name, this.#compile(name, 'the running app'))
+      } catch (err) {
+        errors.push(err as Error)
+      }
+    }
+    return errors
   }
 }
 

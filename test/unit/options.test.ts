@@ -213,3 +213,19 @@ t.test('the bounds on work and buffers are validated', async (t) => {
   refuses(t, { secret: SECRET, recheckPermissions: 'always' }, /"recheckPermissions": give 'join' or 'every-event'/)
   refuses(t, { secret: SECRET, sourceMaps: 'yes' }, /"sourceMaps": give true or false/)
 })
+
+t.test('templates are watched where debug is on, never in production unless asked for', async (t) => {
+  t.test('outside production', async (t) => {
+    withNodeEnv(t, 'development')
+    t.equal(resolved({ secret: SECRET }).watchTemplates, true, 'on, as debug is')
+    t.equal(resolved({ secret: SECRET, debug: false }).watchTemplates, false, 'follows debug')
+    t.equal(resolved({ secret: SECRET, debug: false, watchTemplates: true }).watchTemplates, true, 'an explicit true wins')
+    t.equal(resolved({ secret: SECRET, watchTemplates: false }).watchTemplates, false)
+    refuses(t, { secret: SECRET, watchTemplates: 'yes' }, /"watchTemplates": give true or false/)
+  })
+  t.test('in production', async (t) => {
+    withNodeEnv(t, 'production')
+    t.equal(resolved({ secret: SECRET, debug: true }).watchTemplates, false, 'debug in production does not start a watcher')
+    t.equal(resolved({ secret: SECRET, watchTemplates: true }).watchTemplates, true)
+  })
+})
