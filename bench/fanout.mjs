@@ -35,13 +35,13 @@
 //   FANOUT_ROUNDS=9           measured publishes per peer
 //   FANOUT_PROF=dir           run fastify-live servers with --cpu-prof into dir
 //   FANOUT_OUT=path           JSON (default bench/results/fanout.json)
-import { spawn, execFileSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { enforceLoopback } from './loopback.mjs'
+import { startRedis } from './redis.mjs'
 import { Proc, TASKSET, procCpuNs } from './proc.mjs'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
@@ -92,47 +92,6 @@ enforceLoopback()
 
 // --- redis-server -------------------------------------------------------------
 
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-// A throwaway redis-server on a free port, nothing written to disk.
-async function startRedis () {
-  const port = await freePort()
-  const argv = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-  const cmd = TASKSET ? ['taskset', '-c', '1', 'redis-server', ...argv] : ['redis-server', ...argv]
-  const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-  process.on('exit', () => { try { child.kill('SIGKILL') } catch {} })
-  let out = ''
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out.slice(-500)}`)), 10000)
-    child.once('error', reject)
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`)))
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      out += chunk
-      if (/Ready to accept connections/.test(out)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-  })
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    pid: child.pid,
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve()
-      child.once('exit', resolve)
-      child.kill('SIGTERM')
-    }),
-  }
-}
 
 // --- peers --------------------------------------------------------------------
 

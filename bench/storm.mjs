@@ -20,13 +20,13 @@
 //   STORM_ROUNDS=3      storms (fresh processes each)
 //   STORM_IDLE_MS=3000  the probe's idle window, before the SIGTERM
 //   STORM_OUT=path      JSON (default bench/results/storm.json)
-import { spawn, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { enforceLoopback } from './loopback.mjs'
+import { startRedis as startBenchRedis } from './redis.mjs'
 import { Proc, TASKSET, procCpuNs } from './proc.mjs'
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url))
@@ -42,48 +42,12 @@ enforceLoopback()
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const uptime = () => { try { return execFileSync('uptime', { encoding: 'utf8' }).trim() } catch { return `load average: ${os.loadavg().map((x) => x.toFixed(2)).join(', ')}` } }
 
-function freePort () {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address()
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-// A throwaway redis-server on a free port, nothing written to disk.
+// The bench's redis-server, and how many parked views it still holds (keys are `<prefix>view:<id>`).
 async function startRedis () {
-  const port = await freePort()
-  const argv = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
-  const cmd = TASKSET ? ['taskset', '-c', '1', 'redis-server', ...argv] : ['redis-server', ...argv]
-  const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-  process.on('exit', () => { try { child.kill('SIGKILL') } catch {} })
-  let out = ''
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out.slice(-500)}`)), 10000)
-    child.once('error', reject)
-    child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`)))
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      out += chunk
-      if (/Ready to accept connections/.test(out)) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-  })
+  const redis = await startBenchRedis()
   return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    // Parked views left unresumed (keys are `<prefix>view:<id>`).
-    parked: () => Number(execFileSync('redis-cli', ['-p', String(port), 'eval', "return #redis.call('keys', ARGV[1])", '0', '*view:*'], { encoding: 'utf8' }).trim()),
-    stop: () => new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve()
-      child.removeAllListeners('exit')
-      child.once('exit', resolve)
-      child.kill('SIGTERM')
-    }),
+    ...redis,
+    parked: () => Number(execFileSync('redis-cli', ['-p', String(redis.port), 'eval', "return #redis.call('keys', ARGV[1])", '0', '*view:*'], { encoding: 'utf8' }).trim()),
   }
 }
 
