@@ -87,7 +87,8 @@ export class Handoff<S extends Handable> {
   readonly #store: HandoffStore
   readonly #ttl: number
   readonly #maxLocal: number
-  readonly #local = new Map<string, { session: S, timer: NodeJS.Timeout }>()
+  /** `entry`: what this process put in the store for it, to tell its own handoff from a park by another process. */
+  readonly #local = new Map<string, { session: S, timer: NodeJS.Timeout, entry: string }>()
   /** Puts in flight, so a join that races its own page's handoff waits for it. */
   readonly #puts = new Map<string, Promise<void>>()
 
@@ -105,9 +106,10 @@ export class Handoff<S extends Handable> {
     if (this.#local.size >= this.#maxLocal) this.#dropLocal(this.#local.keys().next().value!, 'end')
     const timer = setTimeout(() => { void this.#expire(session.id) }, this.#ttl)
     timer.unref()
-    this.#local.set(session.id, { session, timer })
+    const entry = session.serialize() ?? LOCAL_ONLY
+    this.#local.set(session.id, { session, timer, entry })
     // The store keeps the entry a little longer than the live instance waits, so that when its wait ends, the entry tells whether another process took the view.
-    const put = this.#store.put(session.id, session.serialize() ?? LOCAL_ONLY, this.#ttl + EXPIRY_GRACE_MS)
+    const put = this.#store.put(session.id, entry, this.#ttl + EXPIRY_GRACE_MS)
       .catch((err: unknown) => session.log.warn({ err }, `fastify-live: the handoff store could not keep the view ${session.id}; its join will mount it again`))
       .finally(() => this.#puts.delete(session.id))
     this.#puts.set(session.id, put)
@@ -122,14 +124,18 @@ export class Handoff<S extends Handable> {
   async take (id: string): Promise<{ live: S } | { entry: string } | undefined> {
     await this.#puts.get(id)
     let entry: string | undefined
+    let own: boolean
     try {
       entry = await this.#store.take(id)
+      // Not the entry this process put: another process took that one, and the view it joined there was parked since (a newer state): the parked entry wins.
+      own = entry !== undefined && entry === this.#local.get(id)?.entry
     } catch {
       // The store is away (Redis down): the join mounts the view again, and this process's live instance, if any, is still its own.
-      entry = this.#local.has(id) ? LOCAL_ONLY : undefined
+      own = this.#local.has(id)
+      entry = own ? LOCAL_ONLY : undefined
     }
-    // No entry: another process took it (the view lives on there) or it expired.
-    const live = this.#dropLocal(id, entry === undefined ? 'release' : 'keep')
+    // No entry, or another's: another process took it (the view lives on there or is parked) or it expired.
+    const live = this.#dropLocal(id, own ? 'keep' : 'release')
     if (entry === undefined) return undefined
     if (live !== undefined && !live.closed) return { live }
     return entry === LOCAL_ONLY ? undefined : { entry }
