@@ -9,6 +9,8 @@ export interface HandoffStore {
   put (id: string, entry: string, ttl: number): Promise<void>
   /** Remove and return the entry; `undefined` when absent or expired. Only one of two racing takes gets it. */
   take (id: string): Promise<string | undefined>
+  /** Remove the entry only while it is still `entry` (not another process's park of the view since); true when it did. */
+  drop (id: string, entry: string): Promise<boolean>
   close (): Promise<void>
 }
 
@@ -42,6 +44,10 @@ export class MemoryHandoffStore implements HandoffStore {
 
   async take (id: string): Promise<string | undefined> {
     return this.#drop(id)
+  }
+
+  async drop (id: string, entry: string): Promise<boolean> {
+    return this.#entries.get(id)?.entry === entry && this.#drop(id) !== undefined
   }
 
   async close (): Promise<void> {
@@ -152,13 +158,16 @@ export class Handoff<S extends Handable> {
 
   /** The live instance waited `ttl` unjoined: ended when its entry is still there, released when another process took it. */
   async #expire (id: string): Promise<void> {
-    let entry: string | undefined
+    const held = this.#local.get(id)
+    if (held === undefined) return
+    let mine: boolean
     try {
-      entry = await this.#store.take(id)
+      // Only its own entry: when another process took the view and parked it since, the park must stay for the page's rejoin.
+      mine = await this.#store.drop(id, held.entry)
     } catch {
-      entry = LOCAL_ONLY // the store is away: nobody else can have taken it
+      mine = true // the store is away: nobody else can have taken it
     }
-    this.#dropLocal(id, entry === undefined ? 'release' : 'end')
+    this.#dropLocal(id, mine ? 'end' : 'release')
   }
 
   async close (): Promise<void> {
