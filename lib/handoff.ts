@@ -9,6 +9,8 @@ export interface HandoffStore {
   put (id: string, entry: string, ttl: number): Promise<void>
   /** Remove and return the entry; `undefined` when absent or expired. Only one of two racing takes gets it. */
   take (id: string): Promise<string | undefined>
+  /** Remove the entry only while it is still `entry` (not another process's park of the view since); true when it did. */
+  drop (id: string, entry: string): Promise<boolean>
   close (): Promise<void>
 }
 
@@ -42,6 +44,10 @@ export class MemoryHandoffStore implements HandoffStore {
 
   async take (id: string): Promise<string | undefined> {
     return this.#drop(id)
+  }
+
+  async drop (id: string, entry: string): Promise<boolean> {
+    return this.#entries.get(id)?.entry === entry && this.#drop(id) !== undefined
   }
 
   async close (): Promise<void> {
@@ -87,7 +93,8 @@ export class Handoff<S extends Handable> {
   readonly #store: HandoffStore
   readonly #ttl: number
   readonly #maxLocal: number
-  readonly #local = new Map<string, { session: S, timer: NodeJS.Timeout }>()
+  /** `entry`: what this process put in the store for it, to tell its own handoff from a park by another process. */
+  readonly #local = new Map<string, { session: S, timer: NodeJS.Timeout, entry: string }>()
   /** Puts in flight, so a join that races its own page's handoff waits for it. */
   readonly #puts = new Map<string, Promise<void>>()
 
@@ -105,9 +112,10 @@ export class Handoff<S extends Handable> {
     if (this.#local.size >= this.#maxLocal) this.#dropLocal(this.#local.keys().next().value!, 'end')
     const timer = setTimeout(() => { void this.#expire(session.id) }, this.#ttl)
     timer.unref()
-    this.#local.set(session.id, { session, timer })
+    const entry = session.serialize() ?? LOCAL_ONLY
+    this.#local.set(session.id, { session, timer, entry })
     // The store keeps the entry a little longer than the live instance waits, so that when its wait ends, the entry tells whether another process took the view.
-    const put = this.#store.put(session.id, session.serialize() ?? LOCAL_ONLY, this.#ttl + EXPIRY_GRACE_MS)
+    const put = this.#store.put(session.id, entry, this.#ttl + EXPIRY_GRACE_MS)
       .catch((err: unknown) => session.log.warn({ err }, `fastify-live: the handoff store could not keep the view ${session.id}; its join will mount it again`))
       .finally(() => this.#puts.delete(session.id))
     this.#puts.set(session.id, put)
@@ -122,14 +130,18 @@ export class Handoff<S extends Handable> {
   async take (id: string): Promise<{ live: S } | { entry: string } | undefined> {
     await this.#puts.get(id)
     let entry: string | undefined
+    let own: boolean
     try {
       entry = await this.#store.take(id)
+      // Not the entry this process put: another process took that one, and the view it joined there was parked since (a newer state): the parked entry wins.
+      own = entry !== undefined && entry === this.#local.get(id)?.entry
     } catch {
       // The store is away (Redis down): the join mounts the view again, and this process's live instance, if any, is still its own.
-      entry = this.#local.has(id) ? LOCAL_ONLY : undefined
+      own = this.#local.has(id)
+      entry = own ? LOCAL_ONLY : undefined
     }
-    // No entry: another process took it (the view lives on there) or it expired.
-    const live = this.#dropLocal(id, entry === undefined ? 'release' : 'keep')
+    // No entry, or another's: another process took it (the view lives on there or is parked) or it expired.
+    const live = this.#dropLocal(id, own ? 'keep' : 'release')
     if (entry === undefined) return undefined
     if (live !== undefined && !live.closed) return { live }
     return entry === LOCAL_ONLY ? undefined : { entry }
@@ -146,13 +158,16 @@ export class Handoff<S extends Handable> {
 
   /** The live instance waited `ttl` unjoined: ended when its entry is still there, released when another process took it. */
   async #expire (id: string): Promise<void> {
-    let entry: string | undefined
+    const held = this.#local.get(id)
+    if (held === undefined) return
+    let mine: boolean
     try {
-      entry = await this.#store.take(id)
+      // Only its own entry: when another process took the view and parked it since, the park must stay for the page's rejoin.
+      mine = await this.#store.drop(id, held.entry)
     } catch {
-      entry = LOCAL_ONLY // the store is away: nobody else can have taken it
+      mine = true // the store is away: nobody else can have taken it
     }
-    this.#dropLocal(id, entry === undefined ? 'release' : 'end')
+    this.#dropLocal(id, mine ? 'end' : 'release')
   }
 
   async close (): Promise<void> {

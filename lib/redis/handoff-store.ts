@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis'
 import type { HandoffStore } from '../handoff.js'
 
+const DROP_IF_SAME = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+
 /**
  * Views handed from an HTTP render to their join, and views parked across a
  * reconnect, in Redis: any process of the app can take them. An entry is a
@@ -24,6 +26,11 @@ export class RedisHandoffStore implements HandoffStore {
 
   async take (id: string): Promise<string | undefined> {
     return (await this.#redis.getdel(this.#prefix + id)) ?? undefined
+  }
+
+  async drop (id: string, entry: string): Promise<boolean> {
+    // compare and delete in one step: a park written between a GET and a DEL would be lost
+    return await this.#redis.eval(DROP_IF_SAME, 1, this.#prefix + id, entry) === 1
   }
 
   /** The connection is the engine's: it closes it. */

@@ -75,6 +75,25 @@ t.test('a view parked on one process resumes on another, with its state, once', 
   t.match(again.join, { t: 'reply', fresh: true }, 'a second resume of the same view mounts anew')
 })
 
+t.test('the process that rendered a page leaves alone the park another process made since: its wait ends without taking it, a rejoin there resumes it', async (t) => {
+  const { redis, a, b } = await twoApps(t, { handoffTtl: 300 })
+  const body = (await a.inject('/counter')).body
+  const first = await attach(b, body) // the socket on the other process: it takes the handed-over view
+  for (let k = 0; k < 3; k++) await first.page.event('increment')
+  first.page.close() // a drop: parked in Redis by b
+  const client = inspect(t, redis.url)
+  let key: string | undefined
+  await until('the view is parked', async () => (key = await parkedKey(client, parseRoots(body)[0]!.id)) !== undefined)
+  await until('a\'s wait for its own render ended', () => (a.live as any)[Symbol.for('fastify-live.core')].handoff.size === 0)
+  t.equal(await client.exists(key!), 1, 'the park is still there')
+  const { page, join } = await rejoin(a, body)
+  t.match(join, { t: 'reply', html: /<span id="count">3<\/span>/ }, 'resumed with its state')
+  t.notOk('fresh' in join)
+  t.equal(mounts, 1)
+  await page.event('increment')
+  t.match(page.html(), /<span id="count">4<\/span>/)
+})
+
 t.test('two joins racing for one parked view: one resumes it, the other mounts', async (t) => {
   const { redis, a, b } = await twoApps(t)
   const body = (await a.inject('/counter')).body

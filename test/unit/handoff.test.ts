@@ -104,7 +104,7 @@ t.test('live instances are bounded: the oldest is ended first', async (t) => {
 })
 
 t.test('a store that fails is logged, and the join mounts again', async (t) => {
-  const failing = { put: async () => { throw new Error('down') }, take: async () => undefined, close: async () => {} }
+  const failing = { put: async () => { throw new Error('down') }, take: async () => undefined, drop: async () => false, close: async () => {} }
   const handoff = new Handoff<FakeView>(failing, 10_000, 10)
   t.teardown(() => handoff.close())
   const view = new FakeView('v1')
@@ -132,5 +132,36 @@ t.test('a live instance whose view another process took is released, without unm
   await tick(30)
   t.ok(view.closed, 'released')
   t.notOk(view.ended, 'the view lives on elsewhere: no unmount')
+  t.equal(rendering.size, 0)
+})
+
+t.test('a live instance whose view another process took and parked since leaves the park alone when its wait ends', async (t) => {
+  const store = new MemoryHandoffStore(10)
+  t.teardown(() => store.close())
+  const rendering = new Handoff<FakeView>(store, 5, 10)
+  const joining = new Handoff<FakeView>(store, 10_000, 10)
+  const view = new FakeView('v1')
+  await rendering.keep(view)
+  t.same(await joining.take('v1'), { entry: '{"s":"v1"}' })
+  await joining.park('v1', '{"s":"v1","count":3}', 10_000, view.log)
+  await tick(30)
+  t.ok(view.closed, 'released')
+  t.notOk(view.ended, 'the view lives on in its park: no unmount')
+  t.same(await rendering.take('v1'), { entry: '{"s":"v1","count":3}' }, 'a rejoin on the rendering process resumes the park, not its own render')
+})
+
+t.test('a rejoin on the process that rendered the page resumes the park another process made since, not its own render', async (t) => {
+  const store = new MemoryHandoffStore(10)
+  t.teardown(() => store.close())
+  const rendering = new Handoff<FakeView>(store, 10_000, 10)
+  t.teardown(() => rendering.close())
+  const joining = new Handoff<FakeView>(store, 10_000, 10)
+  const view = new FakeView('v1')
+  await rendering.keep(view)
+  t.same(await joining.take('v1'), { entry: '{"s":"v1"}' })
+  await joining.park('v1', '{"s":"v1","count":3}', 10_000, view.log)
+  t.same(await rendering.take('v1'), { entry: '{"s":"v1","count":3}' })
+  t.ok(view.closed, 'its own render is released')
+  t.notOk(view.ended, 'without unmount: the view lives on')
   t.equal(rendering.size, 0)
 })
