@@ -309,6 +309,10 @@ export class PresenceCore implements Presence, PresenceHost {
           // What others had before this process listened is the starting point, not news.
           if (watch.remote === undefined) for (const [field, entry] of remote) if (!watch.last.has(field)) watch.last.set(field, entry)
           watch.remote = remote
+        } else {
+          // Redis is away: the listeners were told (and list() answered) this
+          // process's entries only, so whatever others have is news when it is back.
+          watch.remote ??= new Map()
         }
       }
       if (this.#watches.get(topic) !== watch) return

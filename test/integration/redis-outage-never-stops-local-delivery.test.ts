@@ -1,5 +1,6 @@
 import t from 'tap'
 import { redisPubSub } from '../../lib/redis/index.js'
+import type { Metas, PresenceDiff } from '../../lib/presence.js'
 import { recordingLog } from '../helpers/pubsub-contract.js'
 import { inspect, spawnPeer, startRedis, until } from '../helpers/redis.js'
 
@@ -46,4 +47,29 @@ t.test('Redis going away: no crash, local delivery goes on, logged once; when it
   const peerLogs = peer.lines.filter((line) => line.ev === 'log').map((line) => line.level)
   t.same(peerLogs, ['warn', 'info'], 'the same in the other process')
   t.equal(peer.exitCode, null, 'neither process crashed')
+})
+
+t.test('a presence listener that starts while Redis is away hears the other processes\' entries as joins once it is back', async (t) => {
+  const server = await startRedis(t)
+  const log = recordingLog()
+  const here = redisPubSub({ redis: server.url, log, prefix: 'l:', batchMs: 20, heartbeatMs: 100, deadlineMs: 300 })
+  t.teardown(() => here.close())
+  const peer = await spawnPeer(t, server.url, 'l:')
+  await here.ready()
+  await peer.call('track', { topic: 'hall', ref: 'p1', key: 'cat', meta: {} })
+
+  await server.stop()
+  await until('the outage is noticed', () => log.lines.length > 0)
+  const changes: Array<{ list: Metas, diff: PresenceDiff }> = []
+  here.presence.onChange('hall', (list, diff) => { changes.push({ list, diff }) })
+  await here.presence.track('hall', 'h1', 'dog', {})
+  // The listener's first change ran its first read of the list, which Redis could not answer.
+  await until('the listener hears its own process', () => changes.length === 1)
+  t.same(changes[0]!.list, { dog: [{}] }, 'while Redis is away: this process\'s entries only')
+  t.same(await here.presence.list('hall'), { dog: [{}] }, 'and list() says the same')
+
+  await server.start()
+  await until('the peer\'s entry, written back after the restart, reaches the listener', () => changes.length > 1 && changes.at(-1)!.list.cat !== undefined)
+  t.same(changes.at(-1)!.list, { cat: [{}], dog: [{}] })
+  t.ok(changes.some((c) => c.diff.joins.cat !== undefined), 'cat came as a join, not as a silent starting point')
 })
