@@ -31,6 +31,8 @@ export class Connection implements Outbox {
   #stale: Set<Session> | null = null
   /** Closes the socket if it stays backed up past `drainTimeout`. */
   #stallTimer: NodeJS.Timeout | null = null
+  /** Something came from the client (a pong, a frame) since the last ping (`heartbeat()`). */
+  #heard = true
   /** `@cache` snapshot memory of this socket's views; made when one first caches a result. */
   #snapshots: SnapshotBudget | undefined
 
@@ -44,6 +46,7 @@ export class Connection implements Outbox {
     // Attached synchronously, before any await, so no early frame is lost.
     socket.on('message', (data, isBinary) => this.#onMessage(data as Buffer, isBinary))
     socket.on('close', (code) => this.#onClose(code))
+    socket.on('pong', () => { this.#heard = true })
     socket.on('error', (err) => request.log.debug({ err }, 'fastify-live: socket error'))
   }
 
@@ -128,10 +131,28 @@ export class Connection implements Outbox {
     this.#released()
   }
 
+  /**
+   * Called every `pingInterval` (lib/plugin.ts): a socket that sent nothing
+   * back since the last ping is gone without a close frame, so it is dropped
+   * as a drop is (1006: its views park). A socket held back for not reading
+   * is left to `drainTimeout`: its pongs wait unread behind the pause.
+   */
+  heartbeat (): void {
+    if (this.#closed || this.#stale !== null) return
+    if (!this.#heard) {
+      this.#request.log.debug('fastify-live: dropped a socket that answered no ping')
+      this.#socket.terminate()
+      return
+    }
+    this.#heard = false
+    this.#socket.ping()
+  }
+
   // ---- inbound ---------------------------------------------------------------
 
   #onMessage (data: Buffer, isBinary: boolean): void {
     if (this.#closed) return
+    this.#heard = true
     // Every frame costs one; a join and a full render cost more once they turn out to be real work.
     if (!this.#charge(1, ...peek(data))) return
     if (isBinary) return this.#refuse('bad_message', 'binary frames are not accepted; send JSON text')

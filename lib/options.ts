@@ -47,6 +47,14 @@ export interface LiveOptions {
   maxBufferedBytes?: number | undefined
   /** How long a socket may stay past `maxBufferedBytes` before it is closed (1013), in ms. @default 30_000 */
   drainTimeout?: number | undefined
+  /**
+   * How often each socket is pinged, in ms. A socket from which nothing came
+   * back (no pong, no frame) since the previous ping is dropped: a vanished
+   * network or a sleeping laptop leaves no close frame, and its views would
+   * otherwise stay mounted for good. Its views are parked, as for any drop.
+   * @default 30_000
+   */
+  pingInterval?: number | undefined
   /** Work one view may have waiting behind the running event: frames and their bytes; more is refused (`busy`). @default { events: 64, bytes: 1_048_576 } */
   queueLimit?: { events?: number | undefined, bytes?: number | undefined } | undefined
   /** A handler that has not settled after this many ms answers `handler_error` and frees its view's queue; 0: no limit. @default 0 */
@@ -93,6 +101,7 @@ export interface ResolvedOptions {
   allowedHosts: string[]
   maxBufferedBytes: number
   drainTimeout: number
+  pingInterval: number
   queue: { maxJobs: number, maxBytes: number }
   handlerTimeout: number
   recheckPermissions: 'join' | 'every-event'
@@ -106,7 +115,7 @@ export interface ResolvedOptions {
 const KEYS = new Set([
   'templates', 'secret', 'permissions', 'onForbidden', 'layout', 'prefix', 'debug', 'tokenMaxAge',
   'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'rateLimit', 'allowedOrigins',
-  'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps', 'redis', 'reconnectTtl', 'maxParkedBytes',
+  'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'pingInterval', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps', 'redis', 'reconnectTtl', 'maxParkedBytes',
   'maxCacheBytes', 'watchTemplates',
 ])
 
@@ -178,6 +187,7 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
     allowedHosts: hosts,
     maxBufferedBytes: positive('maxBufferedBytes', opts.maxBufferedBytes, 2_097_152, true),
     drainTimeout: positive('drainTimeout', opts.drainTimeout, 30_000),
+    pingInterval: positive('pingInterval', opts.pingInterval, 30_000),
     queue: { maxJobs: positive('queueLimit.events', queue.events, 64, true), maxBytes: positive('queueLimit.bytes', queue.bytes, 1_048_576, true) },
     handlerTimeout,
     recheckPermissions: recheck,

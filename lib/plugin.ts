@@ -69,8 +69,12 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   // Added before @fastify/websocket's own preClose, which closes every client
   // without a code: ours tell the browser the server is going away (1001) and
   // end the views and tasks before close() resolves.
+  // One timer pings every socket; a socket that answered nothing since the last ping is dropped.
+  const heartbeat = setInterval(() => { for (const connection of connections) connection.heartbeat() }, opts.pingInterval)
+  heartbeat.unref()
   app.addHook('preClose', async () => {
     closing = true
+    clearInterval(heartbeat)
     await Promise.all([...connections].map((connection) => connection.shutdown()))
   })
   // ws buffers a whole frame (up to 100 MiB by default) before we see it:

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { WebSocket as WebSocketClient, type WebSocket } from 'ws'
+import { WebSocket as WebSocketClient, type ClientOptions, type WebSocket } from 'ws'
 import { LivePage, openSocket, parseRoots, type ServerFrame } from '../../lib/testing.js'
 
 /** The plugin's socket path under the default prefix. */
@@ -59,8 +59,8 @@ export async function listen (app: FastifyInstance): Promise<string> {
 }
 
 /** A real WebSocket to the plugin's socket of a listening app (for what the in-memory test socket cannot show: origins, closing handshakes). */
-export async function realSocket (base: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  const ws = new WebSocketClient(base.replace(/^http/, 'ws') + SOCKET, { headers })
+export async function realSocket (base: string, headers: Record<string, string> = {}, options: ClientOptions = {}): Promise<WebSocket> {
+  const ws = new WebSocketClient(base.replace(/^http/, 'ws') + SOCKET, { ...options, headers })
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve())
     ws.once('error', reject)
