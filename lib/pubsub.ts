@@ -151,39 +151,54 @@ export class LocalTopics {
   clear (): void { this.#topics.clear() }
 }
 
-class MemoryPubSub implements PubSub {
-  readonly #local: LocalTopics
-  readonly #maxBytes: number
-  #closed = false
+/**
+ * What every engine does in this process: its listeners, and the checks of a
+ * publish (topic, JSON data, size), which fail before anything is sent.
+ */
+export abstract class LocalFirstPubSub {
+  protected readonly local: LocalTopics
+  protected readonly maxBytes: number
+  protected closed = false
 
-  constructor (options: PubSubOptions) {
-    this.#local = new LocalTopics(options.log ?? consoleLog)
-    this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+  constructor (local: LocalTopics, maxBytes: number | undefined) {
+    this.local = local
+    this.maxBytes = maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES
   }
 
   subscribe (topic: string, listener: Delivery): () => void {
-    if (this.#closed) return () => {}
-    return this.#local.add(topic, listener)
+    if (this.closed) return () => {}
+    return this.local.add(topic, listener)
+  }
+
+  get topics (): number { return this.local.size }
+
+  /** Checks and encodes `message`, and hands it to this process's listeners: its JSON, or `undefined` once closed. */
+  protected publishHere (topic: string, message: unknown, except: Delivery | undefined): string | undefined {
+    checkTopic(topic)
+    const json = encodeMessage(topic, message, this.maxBytes)
+    if (this.closed) return undefined
+    if (this.local.has(topic)) this.local.deliver(topic, decodeMessage(json), except)
+    return json
+  }
+}
+
+class MemoryPubSub extends LocalFirstPubSub implements PubSub {
+  constructor (options: PubSubOptions) {
+    super(new LocalTopics(options.log ?? consoleLog), options.maxMessageBytes)
   }
 
   async publish (topic: string, message: unknown, except?: Delivery): Promise<void> {
-    checkTopic(topic)
-    const json = encodeMessage(topic, message, this.#maxBytes)
-    if (this.#closed || !this.#local.has(topic)) return
-    this.#local.deliver(topic, decodeMessage(json), except)
+    this.publishHere(topic, message, except)
   }
-
-  get topics (): number { return this.#local.size }
 
   async synced (): Promise<void> {}
 
   async close (): Promise<void> {
-    this.#closed = true
-    this.#local.clear()
+    this.closed = true
+    this.local.clear()
   }
 }
 
-/** Publish/subscribe within this process (the default, without Redis). */
 export function memoryPubSub (options: PubSubOptions = {}): PubSub {
   return new MemoryPubSub(options)
 }

@@ -1,8 +1,5 @@
 import type { Redis } from 'ioredis'
-import {
-  checkTopic, decodeMessage, DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, LocalTopics,
-  type Delivery, type EngineLog, type PubSub, type PubSubOptions,
-} from '../pubsub.js'
+import { decodeMessage, LocalFirstPubSub, LocalTopics, type Delivery, type EngineLog, type PubSub, type PubSubOptions } from '../pubsub.js'
 import type { Channels } from './channels.js'
 import { replyErrors } from './connections.js'
 
@@ -22,46 +19,35 @@ export interface RedisPubSubOptions extends PubSubOptions {
 
 export const DEFAULT_MAX_PENDING_BYTES = 8 * 1024 * 1024
 
-export class RedisPubSub implements PubSub {
+export class RedisPubSub extends LocalFirstPubSub implements PubSub {
   readonly #command: Redis
   readonly #channels: Channels
   readonly #id: string
   readonly #prefix: string
   readonly #log: EngineLog
-  readonly #local: LocalTopics
-  readonly #maxBytes: number
   readonly #maxPending: number
   readonly #failed: (err: unknown) => void
   #pending = 0
   #dropping = false
-  #closed = false
 
   constructor (command: Redis, channels: Channels, id: string, prefix: string, log: EngineLog, options: RedisPubSubOptions = {}) {
+    super(new LocalTopics(
+      log,
+      (topic) => channels.add(`${prefix}m:${topic}`, (payload) => this.#receive(topic, payload)),
+      (topic) => channels.remove(`${prefix}m:${topic}`),
+    ), options.maxMessageBytes)
     this.#command = command
     this.#channels = channels
     this.#id = id
     this.#prefix = `${prefix}m:`
     this.#log = log
     this.#failed = replyErrors(log)
-    this.#maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
     this.#maxPending = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES
-    this.#local = new LocalTopics(
-      log,
-      (topic) => channels.add(this.#prefix + topic, (payload) => this.#receive(topic, payload)),
-      (topic) => channels.remove(this.#prefix + topic),
-    )
-  }
-
-  subscribe (topic: string, listener: Delivery): () => void {
-    if (this.#closed) return () => {}
-    return this.#local.add(topic, listener)
   }
 
   async publish (topic: string, message: unknown, except?: Delivery): Promise<void> {
-    checkTopic(topic)
-    const json = encodeMessage(topic, message, this.#maxBytes)
-    if (this.#closed) return
-    if (this.#local.has(topic)) this.#local.deliver(topic, decodeMessage(json), except)
+    const json = this.publishHere(topic, message, except)
+    if (json === undefined) return
     const payload = `${this.#id} ${json}`
     if (this.#pending + payload.length > this.#maxPending) {
       if (!this.#dropping) {
@@ -82,21 +68,19 @@ export class RedisPubSub implements PubSub {
     }
   }
 
-  get topics (): number { return this.#local.size }
-
   async synced (): Promise<void> { await this.#channels.synced() }
 
   async close (): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
-    for (const topic of this.#local.names()) this.#channels.remove(this.#prefix + topic)
-    this.#local.clear()
+    if (this.closed) return
+    this.closed = true
+    for (const topic of this.local.names()) this.#channels.remove(this.#prefix + topic)
+    this.local.clear()
     await this.#channels.synced()
   }
 
   #receive (topic: string, payload: string): void {
     const space = payload.indexOf(' ')
     if (payload.slice(0, space) === this.#id) return
-    this.#local.deliver(topic, decodeMessage(payload.slice(space + 1)))
+    this.local.deliver(topic, decodeMessage(payload.slice(space + 1)))
   }
 }
