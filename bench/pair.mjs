@@ -3,6 +3,9 @@
 //   node bench/pair.mjs [--view counter] [--c 100] [--a fastify-live] [--b raw]
 //                       [--slices 16] [--slice-ms 500]
 //
+// `--b fastify-live@/other/checkout/dist` runs fastify-live from another
+// build (a worktree of an older commit, built there): two builds side by side.
+//
 // The machines this runs on change speed by tens of percent within a minute,
 // so two cells measured a few seconds apart (bench/run.mjs) can disagree by
 // more than the difference being measured. Here both servers run at once,
@@ -17,6 +20,7 @@
 // that one means throughput only while both servers are saturated.
 import { execFileSync } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { enforceLoopback } from './loopback.mjs'
 import { TASKSET, origin, peerServer, procCpuNs } from './proc.mjs'
@@ -46,8 +50,9 @@ if (procCpuNs(process.pid) === null) throw new Error('bench/pair.mjs reads serve
 // This process is the load client: on core 1, away from the servers.
 if (TASKSET) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' })
 
-async function start (peer) {
-  const server = peerServer(peer)
+async function start (spec) {
+  const [peer, dist] = spec.split('@')
+  const server = peerServer(peer, dist === undefined ? {} : { LIVE_DIST: path.resolve(dist, 'index.js') })
   const base = await origin(server)
   const driver = (await import(`./drivers/${peer}.mjs`)).default
   const sessions = []

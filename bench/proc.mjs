@@ -161,8 +161,8 @@ export class Proc {
  * A peer's server (bench/peers/<peer>.mjs) on core 0, in production mode, on
  * a free port. `await origin(server)` waits for its READY line.
  */
-export function peerServer (peer) {
-  return new Proc(peer, 0, ['--expose-gc', path.join(BENCH_DIR, 'peers', `${peer}.mjs`), '--port', '0'], { PORT: '0', NODE_ENV: 'production' })
+export function peerServer (peer, env = {}) {
+  return new Proc(peer, 0, ['--expose-gc', path.join(BENCH_DIR, 'peers', `${peer}.mjs`), '--port', '0'], { PORT: '0', NODE_ENV: 'production', ...env })
 }
 
 /** The origin a peer server printed in its READY line (peers/_common.mjs). */

@@ -4,7 +4,8 @@
 // metadata through `static handlers` (API.md §2).
 import { enforceLoopback } from '../loopback.mjs'
 import Fastify from 'fastify'
-import live, { LiveView } from '../../dist/index.js'
+// LIVE_DIST: another build's dist/index.js, to pair two builds (bench/pair.mjs).
+const { default: live, LiveView } = await import(process.env.LIVE_DIST ?? '../../dist/index.js')
 import { initialState, applyEvent, VIEWS_DIR } from '../views/views.mjs'
 import { HOST, listenPort, ready } from './_common.mjs'
 
