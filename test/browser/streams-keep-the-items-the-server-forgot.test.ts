@@ -1,0 +1,110 @@
+import t from 'tap'
+import type { Page } from 'playwright-core'
+import { PostsView } from '../fixtures/stream-views.js'
+import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+
+// Streams (API.md §10, docs/streams.md): the server renders only the items
+// added since its last render and forgets them; the page keeps the others and
+// applies inserts at their position, in-place updates, deletes, limits and
+// resets. One server; each test opens its own page (a fresh mount). An
+// element keeps a JS property (`mark`) only if it is the same element.
+
+const browser = await launchBrowser(t)
+const { url } = await serve(t, [['/posts', PostsView]])
+
+/** The stream's items as the page shows them: `id:text`. */
+const items = (page: Page): Promise<string[]> =>
+  page.$$eval('#posts > li[id]', (els) => els.map((el) => `${el.id.replace('posts-', '')}:${el.textContent}`))
+
+const emptyShown = (page: Page): Promise<boolean> => page.$eval('#posts > [live-stream-empty]', (el) => !el.hasAttribute('hidden'))
+
+/** Run one operation of PostsView.act and wait for its render. */
+async function act (page: Page, op: string, args: unknown): Promise<void> {
+  const n = Number(await page.textContent('#n')) + 1
+  await page.$eval('#act', (el, [op, json]) => { el.setAttribute('data-op', op!); el.setAttribute('data-json', json!) }, [op, JSON.stringify(args)])
+  await page.click('#act')
+  await page.waitForFunction((n) => document.querySelector('#n')?.textContent === String(n), n)
+}
+
+const open = (): Promise<Page> => openChromiumPage(t, browser, `${url}/posts`)
+
+t.test('the first page shows what mount streamed, without the empty state', async (t) => {
+  const page = await open()
+  t.same(await items(page), ['1:post 1', '2:post 2', '3:post 3'])
+  t.equal(await emptyShown(page), false)
+  t.equal(await page.$eval('#posts', (el) => el.hasAttribute('data-live-stream-ops')), false, 'the operations were applied and dropped')
+})
+
+t.test('inserts go where `at` says, and a batch keeps its order', async (t) => {
+  const page = await open()
+  await act(page, 'insert', { id: 4 })
+  t.same(await items(page), ['1:post 1', '2:post 2', '3:post 3', '4:post 4'], 'appended (at -1, the default)')
+  await act(page, 'insert', { id: 5, opts: { at: 0 } })
+  t.same(await items(page), ['5:post 5', '1:post 1', '2:post 2', '3:post 3', '4:post 4'], 'prepended')
+  await act(page, 'insert', { id: 6, opts: { at: 2 } })
+  t.same(await items(page), ['5:post 5', '1:post 1', '6:post 6', '2:post 2', '3:post 3', '4:post 4'], 'before the item at index 2')
+  await act(page, 'stream', { ids: [7, 8, 9], opts: { at: 0 } })
+  t.same((await items(page)).slice(0, 4), ['7:post 7', '8:post 8', '9:post 9', '5:post 5'], 'a batch at 0 is prepended in its order')
+})
+
+t.test('an item already in the page is updated in place: same element, same position', async (t) => {
+  const page = await open()
+  await page.$eval('#posts-2', (el) => { (el as any).mark = 'kept' })
+  await act(page, 'insert', { id: 2, text: 'edited', opts: { at: 0 } })
+  t.same(await items(page), ['1:post 1', '2:edited', '3:post 3'])
+  t.equal(await page.$eval('#posts-2', (el) => (el as any).mark), 'kept', 'the element was morphed, not replaced')
+})
+
+t.test('deletes remove items, and an item deleted then inserted again comes back', async (t) => {
+  const page = await open()
+  await act(page, 'delete', { id: 2 })
+  t.same(await items(page), ['1:post 1', '3:post 3'])
+  await act(page, 'delete', { id: 42 })
+  t.same(await items(page), ['1:post 1', '3:post 3'], 'deleting an item the page does not have changes nothing')
+  await act(page, 'insert', { id: 2, opts: { at: 1 } })
+  t.same(await items(page), ['1:post 1', '2:post 2', '3:post 3'])
+})
+
+t.test('a limit applies after every insert: positive keeps the first items, negative the last', async (t) => {
+  const page = await open()
+  await act(page, 'stream', { ids: [10, 11], opts: { at: 0, limit: 3 } })
+  t.same(await items(page), ['10:post 10', '11:post 11', '1:post 1'], 'prepended with limit 3: the last ones went')
+  await act(page, 'stream', { ids: [20, 21, 22, 23], opts: { limit: -2 } })
+  t.same(await items(page), ['22:post 22', '23:post 23'], 'appended with limit -2: only the last two stay')
+})
+
+t.test('a reset shows exactly the given items, in the given order, and keeps the elements it shows again', async (t) => {
+  const page = await open()
+  await page.$eval('#posts-3', (el) => { (el as any).mark = 'kept' })
+  await act(page, 'reset', { ids: [3, 7, 1] })
+  t.same(await items(page), ['3:post 3', '7:post 7', '1:post 1'])
+  t.equal(await page.$eval('#posts-3', (el) => (el as any).mark), 'kept')
+  await act(page, 'stream', { ids: [5, 4], opts: { reset: true } })
+  t.same(await items(page), ['5:post 5', '4:post 4'], 'stream(..., { reset: true }) does the same')
+})
+
+t.test('the empty state shows when the stream is empty, and hides when an item comes', async (t) => {
+  const page = await open()
+  await act(page, 'reset', { ids: [] })
+  t.same(await items(page), [])
+  t.equal(await emptyShown(page), true)
+  await act(page, 'insert', { id: 9 })
+  t.same(await items(page), ['9:post 9'])
+  t.equal(await emptyShown(page), false)
+  await act(page, 'delete', { id: 9 })
+  t.equal(await emptyShown(page), true, 'shown again when the last item is deleted')
+})
+
+t.test('the rest of the page morphs around the stream, which keeps its items', async (t) => {
+  const page = await open()
+  await act(page, 'insert', { id: 4 })
+  await page.$eval('#posts-1', (el) => { (el as any).mark = 'kept' })
+  await act(page, 'title', { title: 'News' })
+  t.equal(await page.textContent('#title'), 'News')
+  t.equal(await page.textContent('#after'), 'News below')
+  t.same(await items(page), ['1:post 1', '2:post 2', '3:post 3', '4:post 4'])
+  t.equal(await page.$eval('#posts-1', (el) => (el as any).mark), 'kept')
+  await act(page, 'class', { listClass: 'dense' })
+  t.equal(await page.$eval('#posts', (el) => el.className), 'dense', "the container's own attributes follow the render")
+  t.same(await items(page), ['1:post 1', '2:post 2', '3:post 3', '4:post 4'])
+})
