@@ -73,8 +73,6 @@ class Ops {
     return this
   }
 
-  get empty (): boolean { return !this.reset && this.deletes.size === 0 && this.inserts.size === 0 }
-
   /** The container's attribute value. */
   json (): string {
     const out: { r?: 1, d?: string[], i?: Array<[string, number, number | null]> } = {}
@@ -159,10 +157,13 @@ export class Streams {
     return context
   }
 
-  /** Write the operations the render took on their containers. */
+  /**
+   * Write the operations the render took on their containers; every
+   * container gets the attribute (`{}` when nothing happened to it), so one
+   * that arrives in new HTML is known to the browser as not yet applied.
+   */
   mark (html: string): string {
     const taken = this.#taken
-    if (taken === null) return html
     let out = ''
     let from = 0
     for (let at = html.indexOf(ATTR); at >= 0; at = html.indexOf(ATTR, at + ATTR.length)) {
@@ -175,10 +176,9 @@ export class Streams {
       if (close < 0) break
       const tag = html.slice(open, close)
       const name = attrValue(tag, 'live-stream') || attrValue(tag, 'id')
-      const ops = name === undefined ? undefined : taken.get(name)
-      if (ops === undefined || ops.empty) continue
+      const ops = name === undefined ? undefined : taken?.get(name)
       const end = html.charCodeAt(close - 1) === 47 /* / */ ? close - 1 : close
-      out += html.slice(from, end) + ` ${OPS}="${escapeAttr(ops.json())}"`
+      out += html.slice(from, end) + ` ${OPS}="${ops === undefined ? '{}' : escapeAttr(ops.json())}"`
       from = end
     }
     return from === 0 ? html : out + html.slice(from)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
 import { PostsView } from '../fixtures/stream-views.js'
-import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { launchBrowser, openChromiumPage, serve, waitConnected } from '../helpers/browser.js'
 
 // Streams (API.md §10, docs/streams.md): the server renders only the items
 // added since its last render and forgets them; the page keeps the others and
@@ -107,4 +107,35 @@ t.test('the rest of the page morphs around the stream, which keeps its items', a
   await act(page, 'class', { listClass: 'dense' })
   t.equal(await page.$eval('#posts', (el) => el.className), 'dense', "the container's own attributes follow the render")
   t.same(await items(page), ['1:post 1', '2:post 2', '3:post 3', '4:post 4'])
+})
+
+t.test('a delta the page cannot apply brings the full render: its items are shown once, none lost or doubled', async (t) => {
+  const context = await browser.newContext()
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  page.on('pageerror', (err) => { throw err })
+  const sent: Array<{ t: string }> = []
+  // Every delta of the server is renamed to an id the page does not hold.
+  await page.routeWebSocket(/\/_live\/socket/, (ws) => {
+    const server = ws.connectToServer()
+    ws.onMessage((m) => { sent.push(JSON.parse(String(m))); server.send(m) })
+    server.onMessage((m) => {
+      const f = JSON.parse(String(m))
+      if (f.d !== undefined) f.d = ['nowhere', f.d[1]]
+      ws.send(JSON.stringify(f))
+    })
+  })
+  await page.goto(`${url}/posts`)
+  await waitConnected(page)
+  const quietly = async (op: string, args: object, want: string[]): Promise<void> => {
+    await page.$eval('#act', (el, [op, json]) => { el.setAttribute('data-op', op!); el.setAttribute('data-json', json!) }, [op, JSON.stringify({ ...args, quiet: true })])
+    await page.click('#act')
+    await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('#posts > li[id]')].map((el) => el.id)) === JSON.stringify(want), want)
+  }
+  await quietly('stream', { ids: [4, 5], opts: { at: 0, limit: 4 } }, ['posts-4', 'posts-5', 'posts-1', 'posts-2'])
+  t.ok(sent.some((f) => f.t === 'render'), 'the page asked for the full render')
+  t.same(await items(page), ['4:post 4', '5:post 5', '1:post 1', '2:post 2'])
+  await quietly('delete', { id: 5 }, ['posts-4', 'posts-1', 'posts-2'])
+  t.same(await items(page), ['4:post 4', '1:post 1', '2:post 2'])
+  t.equal(sent.filter((f) => f.t === 'render').length, 2, 'each delta was refused')
 })
