@@ -139,3 +139,24 @@ t.test('a delta the page cannot apply brings the full render: its items are show
   t.same(await items(page), ['4:post 4', '1:post 1', '2:post 2'])
   t.equal(sent.filter((f) => f.t === 'render').length, 2, 'each delta was refused')
 })
+
+t.test('live-viewport-bottom loads more as the end of the stream comes into view: no button', async (t) => {
+  const page = await open()
+  const count = (): Promise<number> => page.$$eval('#posts > li[id]', (els) => els.length)
+  const endBelowFold = (): Promise<boolean> => page.$eval('#posts > li:last-child', (el) => el.getBoundingClientRect().top > innerHeight)
+  t.equal(await count(), 3)
+  // The handler appears on the container; its last item is in view: batches load until one ends below the fold.
+  await act(page, 'scroll', { batch: 20 })
+  await page.waitForFunction(() => {
+    const last = document.querySelector('#posts > li:last-child')
+    return last !== null && last.getBoundingClientRect().top > innerHeight
+  })
+  const filled = await count()
+  t.ok(filled >= 23 && (filled - 3) % 20 === 0, `whole batches loaded (${filled} items)`)
+  t.ok(await endBelowFold())
+  await page.$eval('#posts > li:last-child', (el) => el.scrollIntoView())
+  await page.waitForFunction((n) => document.querySelectorAll('#posts > li[id]').length >= n + 20, filled)
+  const ids = await page.$$eval('#posts > li[id]', (els) => els.map((el) => el.id))
+  t.equal(new Set(ids).size, ids.length, 'no item twice')
+  t.same(ids.slice(3, 6), ['posts-100', 'posts-101', 'posts-102'], 'in the order loaded')
+})
