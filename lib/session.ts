@@ -708,7 +708,10 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
 
   #rendered (html: string): boolean {
     const before = this.#last.text
-    if (html === before) return false
+    if (html === before) {
+      streamsOf(this.view)?.repeated()
+      return false
+    }
     const shared = broadcasting && memo !== null && memo.html === html ? memo : null
     if (shared !== null && shared.before === before) {
       // Another view of the broadcast made this change from the same HTML:

@@ -95,6 +95,9 @@ export class Streams {
   #waiting = new Map<string, Ops>()
   /** What the last render took, until it is known to have reached the browser. */
   #taken: Map<string, Ops> | null = null
+  /** Whether the last render was held back (`unsent`), and whether the one before this render's was. */
+  #held = false
+  #wasHeld = false
   #warned = false
   /** Told (once per view) when items were dropped past MAX_WAITING: the view's logger, once it has one. */
   readonly #warn: (message: string) => void
@@ -149,6 +152,8 @@ export class Streams {
     for (const name of this.#names) context[name] = []
     const taken = this.#waiting
     this.#waiting = new Map()
+    this.#wasHeld = this.#held
+    this.#held = false
     this.#taken = taken.size > 0 ? taken : null
     for (const [name, ops] of taken) {
       const items = context[name]!
@@ -190,6 +195,7 @@ export class Streams {
    */
   unsent (): void {
     const taken = this.#taken
+    this.#held = true
     if (taken === null) return
     this.#taken = null
     for (const [name, later] of this.#waiting) {
@@ -198,6 +204,16 @@ export class Streams {
     }
     this.#waiting = taken
     for (const [name, ops] of taken) this.#bound(name, ops)
+  }
+
+  /**
+   * The render came out the same as the last one, so nothing is sent: its
+   * operations reach the browser only if the last render's did. After a
+   * render held back (the same items given back and rendered again), they
+   * wait again.
+   */
+  repeated (): void {
+    if (this.#wasHeld) this.unsent()
   }
 
   /** Items waiting for a render, in all streams (for tests and stats). */

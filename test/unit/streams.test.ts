@@ -84,6 +84,24 @@ t.test('a render that did not reach the browser gives its operations back, befor
   t.equal(s.waiting, 0, 'a render that took nothing gives nothing back')
 })
 
+t.test('a render that repeats a held-back one (same HTML, nothing sent) keeps its items waiting; one that repeats a sent one does not', async (t) => {
+  const s = new Streams('V', new Set(['posts']))
+  s.insert('posts', { id: 1 })
+  s.take()
+  s.unsent()
+  t.same(ids(s.take(), 'posts'), ['posts-1'])
+  s.repeated()
+  t.equal(s.waiting, 1, 'the render came out as the held-back one: still waiting')
+  t.same(ids(s.take(), 'posts'), ['posts-1'])
+  s.repeated()
+  t.equal(s.waiting, 1, 'and again')
+  s.take() // sent
+  s.insert('posts', { id: 1 })
+  s.take()
+  s.repeated()
+  t.equal(s.waiting, 0, 'after a render that was sent, a repeat of it is not kept')
+})
+
 t.test(`at most ${MAX_WAITING} items wait per stream: the oldest go, with one warning`, async (t) => {
   const warnings: string[] = []
   const s = new Streams('V', new Set(['posts']), (m) => warnings.push(m))
