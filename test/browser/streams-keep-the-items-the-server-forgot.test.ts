@@ -160,3 +160,11 @@ t.test('live-viewport-bottom loads more as the end of the stream comes into view
   t.equal(new Set(ids).size, ids.length, 'no item twice')
   t.same(ids.slice(3, 6), ['posts-100', 'posts-101', 'posts-102'], 'in the order loaded')
 })
+
+t.test('live-viewport-top loads newer items while the first item is in view', async (t) => {
+  const page = await open()
+  await act(page, 'top', {})
+  // The first item is in view: newer posts come on top, three batches, then there are no more.
+  await page.waitForFunction(() => document.querySelectorAll('#posts > li[id]').length === 9)
+  t.same((await items(page)).map((s) => s.split(':')[0]), ['1005', '1006', '1003', '1004', '1001', '1002', '1', '2', '3'])
+})
