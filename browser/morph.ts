@@ -20,13 +20,13 @@ const config = {
       const el = old as Element
       // a nested root's content belongs to its own view; live-ignore is the user's
       if (el.hasAttribute(ROOT) || el.hasAttribute(IGNORE)) return false
+      keep(el, next as Element)
+      if (el.hasAttribute(HOOK)) morphing(el, next as Element)
       // a stream container keeps its items: the render's are applied to them (browser/streams.ts)
       if (isStream(el)) {
         applyStream(el, next as Element, update)
         return false
       }
-      keep(el, next as Element)
-      if (el.hasAttribute(HOOK)) morphing(el, next as Element)
       return true
     },
     beforeAttributeUpdated (name: string, el: Element): boolean {
@@ -62,6 +62,7 @@ export function morphElement (el: Element, html: string): void {
     t.innerHTML = html
     const next = t.content.firstElementChild
     if (next !== null && next.id === el.id) {
+      keep(el, next)
       applyStream(el, next, update)
       afterMorph(el)
       return
