@@ -168,3 +168,16 @@ t.test('live-viewport-top loads newer items while the first item is in view', as
   await page.waitForFunction(() => document.querySelectorAll('#posts > li[id]').length === 9)
   t.same((await items(page)).map((s) => s.split(':')[0]), ['1005', '1006', '1003', '1004', '1001', '1002', '1', '2', '3'])
 })
+
+t.test('a reconnect that mounts the view anew resets the stream to what mount streamed', async (t) => {
+  // maxParkedBytes: 1: no view is parked, so the rejoin runs mount() again.
+  const { app, url: fresh } = await serve(t, [['/posts', PostsView]], { maxParkedBytes: 1 })
+  const page = await openChromiumPage(t, browser, `${fresh}/posts`)
+  await act(page, 'stream', { ids: [7, 8], opts: { at: 0 } })
+  await act(page, 'delete', { id: 2 })
+  t.same(await items(page), ['7:post 7', '8:post 8', '1:post 1', '3:post 3'])
+  for (const c of app.websocketServer.clients) c.terminate()
+  await page.waitForFunction(() => document.querySelector('#n')?.textContent === '0')
+  t.same(await items(page), ['1:post 1', '2:post 2', '3:post 3'], 'the items of the earlier mount are gone, the new mount\'s shown')
+  t.equal(await emptyShown(page), false)
+})
