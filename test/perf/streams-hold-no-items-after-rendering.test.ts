@@ -9,8 +9,8 @@ import { buildApp } from '../helpers/app.js'
 // that has streamed 100,000 items holds no more memory than one that
 // streamed ten". Two views stay open side by side; one streams ten items,
 // the other 100,000 of 1 KB (100 MB of HTML, in batches as infinite scroll
-// loads them). After a full collection, the second holds less than 8 MB
-// more than the first: its last render's batch (1 MB) and little else.
+// loads them). After a full collection, the second holds less than 16 MiB
+// more than the first (about 4 here): its last render's batch (1 MB) and little else.
 // Kept, the items would weigh over 100 MB.
 
 setFlagsFromString('--expose-gc')
@@ -64,5 +64,5 @@ t.test('a view that streamed 100,000 items of 1 KB holds no more than one that s
   t.equal(liveStats(app).views, 2)
   const grown = (after - before) / 2 ** 20
   t.comment(`streamed 100,000 items (${(100_000 * 1004 / 2 ** 20).toFixed(0)} MiB of HTML); retained memory grew by ${grown.toFixed(1)} MiB`)
-  t.ok(grown < 8, `the view holds no items it rendered: it grew by ${grown.toFixed(1)} MiB, less than 8 MiB`)
+  t.ok(grown < 16, `the view holds no items it rendered: it grew by ${grown.toFixed(1)} MiB, less than 16 MiB`)
 })
