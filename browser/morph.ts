@@ -1,5 +1,5 @@
 import { Idiomorph } from 'idiomorph'
-import { HOOK, IGNORE, ROOT } from './constants.js'
+import { HOOK, IGNORE, ROOT, STREAM } from './constants.js'
 import { afterMorph, morphing } from './hooks.js'
 import { held, keep } from './pending.js'
 import { applyStream, isStream, settleStreams } from './streams.js'
@@ -23,7 +23,7 @@ const config = {
       keep(el, next as Element)
       if (el.hasAttribute(HOOK)) morphing(el, next as Element)
       // a stream container keeps its items: the render's are applied to them (browser/streams.ts)
-      if (isStream(el)) {
+      if (isStream(el, next as Element)) {
         applyStream(el, next as Element, update)
         return false
       }
@@ -56,12 +56,12 @@ export function morph (root: Element, html: string): void {
 const outer = { ...config, morphStyle: 'outerHTML' as const }
 export function morphElement (el: Element, html: string): void {
   const parent = el.parentElement
-  if (isStream(el)) {
+  if (el.hasAttribute(STREAM)) {
     // the common delta of a stream: its container, applied without a morph of its (many) items
     const t = document.createElement('template')
     t.innerHTML = html
     const next = t.content.firstElementChild
-    if (next !== null && next.id === el.id) {
+    if (next !== null && next.id === el.id && isStream(el, next)) {
       keep(el, next)
       applyStream(el, next, update)
       afterMorph(el)

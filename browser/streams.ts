@@ -21,7 +21,12 @@ interface Ops {
 /** Morphs an item in place (browser/morph.ts passes idiomorph's). */
 export type Update = (el: Element, next: Element) => void
 
-export const isStream = (el: Element): boolean => el.hasAttribute(STREAM)
+/**
+ * Whether the render `next` of `el` is a stream's: the server writes the
+ * operations on every container of a view with streams, so a `live-stream`
+ * in a view that declares none is morphed like any element.
+ */
+export const isStream = (el: Element, next: Element): boolean => el.hasAttribute(STREAM) && next.hasAttribute(STREAM_OPS)
 
 /** A render's container `next` arrives for the container `el` the page holds. */
 export function applyStream (el: Element, next: Element, update: Update): void {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Page } from 'playwright-core'
-import { PostsView } from '../fixtures/stream-views.js'
+import { PostsView, UndeclaredView } from '../fixtures/stream-views.js'
 import { launchBrowser, openChromiumPage, serve, waitConnected } from '../helpers/browser.js'
 
 // Streams (API.md §10, docs/streams.md): the server renders only the items
@@ -10,7 +10,7 @@ import { launchBrowser, openChromiumPage, serve, waitConnected } from '../helper
 // element keeps a JS property (`mark`) only if it is the same element.
 
 const browser = await launchBrowser(t)
-const { url } = await serve(t, [['/posts', PostsView]])
+const { url } = await serve(t, [['/posts', PostsView], ['/undeclared', UndeclaredView]])
 
 /** The stream's items as the page shows them: `id:text`. */
 const items = (page: Page): Promise<string[]> =>
@@ -180,4 +180,11 @@ t.test('a reconnect that mounts the view anew resets the stream to what mount st
   await page.waitForFunction(() => document.querySelector('#n')?.textContent === '0')
   t.same(await items(page), ['1:post 1', '2:post 2', '3:post 3'], 'the items of the earlier mount are gone, the new mount\'s shown')
   t.equal(await emptyShown(page), false)
+})
+
+t.test('live-stream in a view that declares no streams is morphed like any element', async (t) => {
+  const page = await openChromiumPage(t, browser, `${url}/undeclared`)
+  await page.click('#drop')
+  await page.waitForSelector('#p-1', { state: 'detached' })
+  t.same(await page.$$eval('#plain > li', (els) => els.map((el) => el.id)), ['p-2', 'p-3'])
 })
