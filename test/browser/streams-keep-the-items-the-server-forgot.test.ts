@@ -188,3 +188,15 @@ t.test('live-stream in a view that declares no streams is morphed like any eleme
   await page.waitForSelector('#p-1', { state: 'detached' })
   t.same(await page.$$eval('#plain > li', (els) => els.map((el) => el.id)), ['p-2', 'p-3'])
 })
+
+t.test('a container that comes in new HTML gets its operations applied too', async (t) => {
+  const page = await open()
+  await act(page, 'hide', {})
+  t.equal(await page.$('#posts'), null)
+  await act(page, 'reveal', { ids: [5, 6, 7], opts: { limit: 2 } })
+  t.same(await items(page), ['5:post 5', '6:post 6'], 'its limit applied')
+  t.equal(await emptyShown(page), false)
+  t.equal(await page.$eval('#posts', (el) => el.hasAttribute('data-live-stream-ops')), false)
+  await act(page, 'insert', { id: 8, opts: { at: 0 } })
+  t.same(await items(page), ['8:post 8', '5:post 5', '6:post 6'], 'and it is a stream from then on')
+})
