@@ -29,6 +29,13 @@ export const HOOK = 'live-hook'
 /** On a `<form id>`: the handler its fields are recovered with after a remount, or `ignore` (docs/reconnects.md) */
 export const RECOVER = 'live-recover'
 export const RECOVER_IGNORE = 'ignore'
+/** A stream container (API.md §10), its empty-state child, and the operations a render wrote on it (browser/streams.ts) */
+export const STREAM = 'live-stream'
+export const STREAM_EMPTY = 'live-stream-empty'
+export const STREAM_OPS = 'data-live-stream-ops'
+/** On a stream container: the handler called when its last (first) item comes into view (browser/viewport.ts) */
+export const VIEWPORT_BOTTOM = 'live-viewport-bottom'
+export const VIEWPORT_TOP = 'live-viewport-top'
 
 // Classes
 export const CONNECTED = 'live-connected'
@@ -51,3 +58,5 @@ export const CACHE_MAX = 50
 export const HELD_MAX = 1000
 /** Forms one recover frame carries (the server's protocol limit) */
 export const RECOVER_MAX_FORMS = 16
+/** The least time between two calls of one container's viewport handler */
+export const VIEWPORT_MS = 250

@@ -85,6 +85,12 @@ export function hookEvent (el: Element, handler: string, params: Params): void {
   if (root) fire({ root, el, handler, type: 'hook', params: { ...params } })
 }
 
+/** A stream container's edge came into view (`live-viewport-bottom` / `-top`, browser/viewport.ts). */
+export function viewportEvent (el: Element, handler: string): void {
+  const root = rootOf(el)
+  if (root) fire({ root, el, handler, type: 'viewport', params: dataParams(el) })
+}
+
 interface Fire {
   root: LiveRoot
   el: Element

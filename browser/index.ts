@@ -1,9 +1,11 @@
 import { DEBUG, DEFAULT_SOCKET, SOCKET } from './constants.js'
 import { bus } from './bus.js'
 import { debug } from './debug.js'
-import { hookEvent, listen } from './events.js'
+import { hookEvent, listen, viewportEvent } from './events.js'
 import { allRoots, boot } from './registry.js'
 import { hooks, listenHooks, setHookSender } from './hooks.js'
+import { settleAll } from './morph.js'
+import { listenViewport, setViewportSender } from './viewport.js'
 
 declare global {
   interface Window { live?: object }
@@ -23,6 +25,10 @@ function start (): void {
   listen(document)
   setHookSender(hookEvent)
   listenHooks(document)
+  setViewportSender(viewportEvent)
+  listenViewport(document)
+  // the first page's stream containers: their limits and empty states
+  settleAll(document)
   const url = new URL(document.querySelector(`script[${SOCKET}]`)?.getAttribute(SOCKET) || DEFAULT_SOCKET, location.href)
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
   boot(url.href)

@@ -1,7 +1,8 @@
 import { Idiomorph } from 'idiomorph'
-import { HOOK, IGNORE, ROOT } from './constants.js'
+import { HOOK, IGNORE, ROOT, STREAM } from './constants.js'
 import { afterMorph, morphing } from './hooks.js'
 import { held, keep } from './pending.js'
+import { applyStream, isStream, settleStreams } from './streams.js'
 
 // Normalised once; the callbacks do one attribute check per element and a
 // WeakMap lookup, and only touch elements that have an event in flight.
@@ -21,6 +22,11 @@ const config = {
       if (el.hasAttribute(ROOT) || el.hasAttribute(IGNORE)) return false
       keep(el, next as Element)
       if (el.hasAttribute(HOOK)) morphing(el, next as Element)
+      // a stream container keeps its items: the render's are applied to them (browser/streams.ts)
+      if (isStream(el, next as Element)) {
+        applyStream(el, next as Element, update)
+        return false
+      }
       return true
     },
     beforeAttributeUpdated (name: string, el: Element): boolean {
@@ -42,6 +48,7 @@ export function releasing (form: HTMLFormElement, fn: () => void): void {
 
 export function morph (root: Element, html: string): void {
   Idiomorph.morph(root, html, config)
+  settleAll(root)
   afterMorph(root)
 }
 
@@ -49,6 +56,31 @@ export function morph (root: Element, html: string): void {
 const outer = { ...config, morphStyle: 'outerHTML' as const }
 export function morphElement (el: Element, html: string): void {
   const parent = el.parentElement
+  if (el.hasAttribute(STREAM)) {
+    // the common delta of a stream: its container, applied without a morph of its (many) items
+    const t = document.createElement('template')
+    t.innerHTML = html
+    const next = t.content.firstElementChild
+    if (next !== null && next.id === el.id && isStream(el, next)) {
+      keep(el, next)
+      applyStream(el, next, update)
+      afterMorph(el)
+      return
+    }
+  }
   Idiomorph.morph(el, html, outer)
-  if (parent) afterMorph(parent)
+  if (parent) {
+    settleAll(parent)
+    afterMorph(parent)
+  }
+}
+
+/** An item already in its stream, updated in place. */
+function update (el: Element, next: Element): void {
+  Idiomorph.morph(el, next, outer)
+}
+
+/** Stream containers that arrived whole, in the first page or in new HTML (browser/streams.ts). */
+export function settleAll (scope: ParentNode): void {
+  settleStreams(scope, update)
 }

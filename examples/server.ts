@@ -12,6 +12,7 @@ import { DashboardView } from './views/dashboard.js'
 import { HomeView } from './views/home.js'
 import { DeployView } from './views/deploys.js'
 import { AdminView } from './views/admin.js'
+import { FeedView } from './views/feed.js'
 import { ROLE_COOKIE, permissionsOf } from './roles.js'
 import { ChatView, ROOM, roomTopic, type ChatMessage } from './views/chat.js'
 
@@ -40,6 +41,7 @@ export async function buildDemo (options: DemoOptions = {}) {
   app.live('/dashboard', DashboardView)
   app.live('/chat/:room', ChatView)
   app.live('/deploys', DeployView)
+  app.live('/feed', FeedView)
   app.live('/admin', AdminView, { permissions: 'admin' })
   // The demo's login: a cookie naming a role (roles.ts grants its permissions).
   app.get<{ Querystring: { as: 'admin' | 'guest', back?: string } }>('/sign-in', {

@@ -1,8 +1,9 @@
 import type nunjucks from 'nunjucks'
 import { buildDispatchTable, type DispatchTable } from './dispatch.js'
-import { FST_LIVE_VIEW } from './errors.js'
+import { FST_LIVE_STREAM, FST_LIVE_VIEW } from './errors.js'
 import { escapeAttr, type Renderer } from './render.js'
 import { jsonDataProblem, portableState } from './json-data.js'
+import { streamNames } from './streams.js'
 import { checkTemplate, loaderReader } from './template-check.js'
 import { LiveView, publicState, type LiveViewClass } from './view.js'
 
@@ -49,6 +50,9 @@ export class ViewCatalog {
     const problem = jsonDataProblem(portableState(publicState(sample)), name)
     if (problem !== undefined) {
       throw new FST_LIVE_VIEW(`${problem}, which does not survive JSON: a view's public state is handed from the page's render to its join, maybe on another process. Keep public properties plain JSON data (an ISO string or a number for a date), or make the property private (a name starting with "_")`)
+    }
+    if (streamNames(View).size > 0 && Object.hasOwn(sample, 'streams')) {
+      throw new FST_LIVE_STREAM(`${name} declares static streams and has a property named "streams", which is where the template finds the streams' items; rename the property`)
     }
     const listensTo = stringList(name, 'listensTo', View.listensTo, "static listensTo = ['filter']")
     const table = buildDispatchTable(View)

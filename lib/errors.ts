@@ -29,6 +29,9 @@ export const FST_LIVE_BUNDLE_MISSING = createError(
 // them something that cannot cross processes (lib/json-data.ts says why).
 export const FST_LIVE_PUBLISH = createError('FST_LIVE_PUBLISH', 'fastify-live: cannot publish to %s: %s', 500, TypeError)
 export const FST_LIVE_PRESENCE = createError('FST_LIVE_PRESENCE', 'fastify-live: cannot track on %s: %s', 500, TypeError)
+// Thrown by this.stream() and friends when a view names a stream it does not
+// declare, or hands it an item without an `id` (lib/streams.ts).
+export const FST_LIVE_STREAM = createError('FST_LIVE_STREAM', 'fastify-live: %s', 500, TypeError)
 export const FST_LIVE_TOPIC = createError(
   'FST_LIVE_TOPIC',
   'fastify-live: %s is not a topic; a topic is a non-empty string of at most 1024 characters, chosen by server code',

@@ -11,6 +11,7 @@ import { missingPermissions } from './permissions.js'
 import { changeMembers, errorFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
 import { copyData, sameData, NOT_DATA } from './same-data.js'
+import { streamsOf } from './streams.js'
 import { changesSince, markState, renderHash, Snapshots, type SnapshotBudget, type StateMark } from './snapshots.js'
 import { kRuntime } from './symbols.js'
 import { Tasks } from './tasks.js'
@@ -146,6 +147,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     const session = new Session(core, info, init)
     try {
       Object.assign(session.view, init.props)
+      // a view mounted anew: the browser's items of an earlier mount go (lib/streams.ts)
+      streamsOf(session.view)?.resetAll()
       await session.view.mount({ params: init.params, query: init.query, request: init.request, props: init.props })
     } catch (err) {
       session.close()
@@ -705,7 +708,10 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
 
   #rendered (html: string): boolean {
     const before = this.#last.text
-    if (html === before) return false
+    if (html === before) {
+      streamsOf(this.view)?.repeated()
+      return false
+    }
     const shared = broadcasting && memo !== null && memo.html === html ? memo : null
     if (shared !== null && shared.before === before) {
       // Another view of the broadcast made this change from the same HTML:
@@ -737,8 +743,14 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   /** Send the last render, unasked (no ref); held back while the socket is backed up. */
   #sendPatch (): void {
     const change = this.#takeChange()
-    if (this.out?.backedUp === true) return this.out.markStale(this)
+    if (this.out?.backedUp === true) return this.#stale()
     this.#sendText(patchFrame(this.id, this.version, change + this.#keepMembers() + this.#pushedMembers()))
+  }
+
+  /** The last render is held back: the browser gets a full one when the socket drains, with the stream items of this one. */
+  #stale (): void {
+    streamsOf(this.view)?.unsent()
+    this.out!.markStale(this)
   }
 
   /** The last render's change, once: a full render's JSON is not kept beside the render itself. */
@@ -763,7 +775,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #renderInner (): string | Promise<string> {
     const context = publicState(this.view)
     // a render with validation messages is this view's alone
-    if (broadcasting && this.#embeds === undefined && this.#errors === null) return this.#renderShared(context)
+    if (broadcasting && this.#embeds === undefined && this.#errors === null && this.#info.View.streams === undefined) return this.#renderShared(context)
     return this.#renderOwn(context)
   }
 
@@ -790,7 +802,11 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     context.live = helpers
     const embeds = this.#embeds
     embeds?.begin()
-    const html = renderWith(this, () => this.#info.template.render(context))
+    // the template sees only the stream items added since the last render (lib/streams.ts)
+    const streams = streamsOf(this.view)
+    if (streams !== undefined) context.streams = streams.take()
+    let html = renderWith(this, () => this.#info.template.render(context))
+    if (streams !== undefined) html = streams.mark(html)
     const calls = (embeds ?? this.#embeds)?.end() ?? null
     return calls === null ? html : this.#embeds!.fill(this, html, calls)
   }
@@ -887,7 +903,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     const change = this.#takeChange()
     let members = ''
     if ((full || changed) && this.out?.backedUp === true) {
-      this.out.markStale(this)
+      this.#stale()
       extra = undefined // a result the browser would cache without its HTML
     } else if (full) {
       members = `,"html":${JSON.stringify(this.html)}`

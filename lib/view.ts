@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import { kRuntime } from './symbols.js'
 import type { HandlerSpec } from './metadata.js'
+import { viewStreams, type StreamConfig, type StreamOptions } from './streams.js'
 
 /** What `mount(ctx)` receives. */
 export interface MountContext<P = Record<string, string>, Q = Record<string, unknown>> {
@@ -62,6 +63,8 @@ export abstract class LiveView {
   static listensTo?: string[]
   /** Handler metadata for code without decorators (plain JavaScript). */
   static handlers?: Record<string, HandlerSpec>
+  /** Streams of the view (`this.stream(name, items)`), seen by the template as `streams.name` (docs/streams.md). */
+  static streams?: Record<string, StreamConfig>
 
   declare [kRuntime]: ViewRuntime | undefined
 
@@ -145,6 +148,33 @@ export abstract class LiveView {
     this[kRuntime]?.pushEvent(name, payload)
   }
 
+  /**
+   * Add `items` (each with an `id`) to the stream `name`: the next render
+   * shows them (`streams.name`, each with its `domId`), then the server
+   * forgets them; the browser keeps them. `at`: -1 appends (default), 0
+   * prepends; `limit`: keep the first n (n > 0) or last -n items in the page;
+   * `reset`: clear the stream first. An item whose `id` is in the page
+   * already is updated in place.
+   */
+  stream (name: string, items: Iterable<object>, options?: StreamOptions): void {
+    viewStreams(this, 'stream', name).stream(name, items, options)
+  }
+
+  /** Add (or update in place) one item of the stream `name`. */
+  streamInsert (name: string, item: object, options?: Omit<StreamOptions, 'reset'>): void {
+    viewStreams(this, 'streamInsert', name).insert(name, item, options)
+  }
+
+  /** Remove an item (anything with its `id`) from the stream `name` in the page. */
+  streamDelete (name: string, item: object): void {
+    viewStreams(this, 'streamDelete', name).delete(name, item)
+  }
+
+  /** Clear the stream `name` in the page, then show `items` in their order. */
+  streamReset (name: string, items?: Iterable<object>): void {
+    viewStreams(this, 'streamReset', name).reset(name, items)
+  }
+
   /** Optional: runs after every task (`startAsync` and `@background`), on success and failure. */
   handleAsyncResult? (name: string, result: unknown, error: unknown): void | Promise<void>
   /** Optional: runs when client-state keys of `listensTo` arrive, before the properties are set. */
@@ -156,12 +186,14 @@ export type LiveViewClass = (new () => LiveView) & {
   embeds?: Record<string, LiveViewClass>
   listensTo?: string[]
   handlers?: Record<string, HandlerSpec>
+  streams?: Record<string, StreamConfig>
 }
 
 /** Names a handler may not take: the view's own lifecycle must not be callable from a browser. */
 export const RESERVED_NAMES = new Set([
   'constructor', 'mount', 'push', 'startAsync', 'cancelAsync', 'handleAsyncResult', 'onClientState',
   'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence', 'unmount', 'invalidateCache', 'pushEvent',
+  'stream', 'streamInsert', 'streamDelete', 'streamReset',
 ])
 
 /** The template context: the view's public own properties. */
