@@ -100,6 +100,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     log: app.log,
     uploads: new UploadStore(opts.secret),
     scripts: `<script type="module" src="${bundle.main}" data-live-socket="${opts.prefix}/socket"` +
+      (bundle.uploads !== undefined ? ` data-live-uploads="${bundle.uploads}"` : '') +
       (opts.debug && bundle.debug !== undefined ? ` data-live-debug="${escapeAttr(bundle.debug)}"` : '') + '></script>',
   }
   await registerUploadRoute(app, opts.prefix, core.uploads)

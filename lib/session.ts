@@ -519,10 +519,10 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     return (this.#uploads ??= new ViewUploads(this, this.#info.uploads, this.#core.uploads))
   }
 
-  /** An `upload` frame: the files are validated and shown; the reply carries the upload URLs of the valid ones (`up`: [index, url]). */
+  /** An `upload` frame: the files are validated and shown; the reply carries the upload URLs of the valid ones (`up`: [index, url, ref]). */
   async handleUpload (frame: UploadFrame): Promise<void> {
     if (this.closed) return
-    let up: Array<[number, string]>
+    let up: Array<[number, string, string]>
     try {
       up = this.#uploadsOf().announce(frame.name, frame.files)
     } catch (err) {
@@ -535,7 +535,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       return this.#renderFailed(err, { ref: frame.ref })
     }
     const prefix = this.#core.opts.prefix
-    this.#reply(frame.ref, changed, { up: up.map(([i, token]) => [i, `${prefix}/upload/${token}`]) })
+    this.#reply(frame.ref, changed, { up: up.map(([i, ref, token]) => [i, `${prefix}/upload/${token}`, ref]) })
   }
 
   consumeUploads<T> (name: string, fn: (file: UploadedFile) => T | Promise<T>): Promise<T[]> {

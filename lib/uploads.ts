@@ -203,10 +203,10 @@ export class ViewUploads {
   /**
    * Files the browser chose or dropped: each is checked (`accept`,
    * `maxFileSize`) and the lot against `maxEntries`, before any byte is
-   * sent. Returns the upload URL tokens of the valid ones, by their index
-   * in `files`. Errors of the previous announce are dropped.
+   * sent. Returns `[index in files, ref, token]` for each valid one. Errors
+   * of the previous announce are dropped.
    */
-  announce (name: string, files: Array<{ name: string, size: number, type: string }>): Array<[number, string]> {
+  announce (name: string, files: Array<{ name: string, size: number, type: string }>): Array<[number, string, string]> {
     const config = this.#configs.get(name)
     if (config === undefined) throw new FST_LIVE_HANDLER(`there is no upload "${name}" (static uploads: ${[...this.#configs.keys()].join(', ') || 'none'})`)
     // Entries that only showed an error are feedback for one announce.
@@ -228,10 +228,10 @@ export class ViewUploads {
       return []
     }
     this.#entries.set(name, [...kept, ...fresh])
-    const urls: Array<[number, string]> = []
+    const urls: Array<[number, string, string]> = []
     for (const e of valid) {
       this.#store.add(e)
-      urls.push([fresh.indexOf(e), this.#store.sign(this.host.id, e.ref)])
+      urls.push([fresh.indexOf(e), e.ref, this.#store.sign(this.host.id, e.ref)])
     }
     return urls
   }

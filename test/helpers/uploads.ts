@@ -30,3 +30,13 @@ export function uploadCore (app: FastifyInstance): Core {
 export async function tempFiles (app: FastifyInstance): Promise<string[]> {
   return await readdir(uploadCore(app).uploads.dir)
 }
+
+/** The temporary files once removals in flight have settled (a cancel removes its partial file after its transfer stops). */
+export async function settledTempFiles (app: FastifyInstance, tries = 200): Promise<string[]> {
+  let files = await tempFiles(app)
+  for (let i = 0; i < tries && files.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    files = await tempFiles(app)
+  }
+  return files
+}
