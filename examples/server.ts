@@ -14,6 +14,7 @@ import { DeployView } from './views/deploys.js'
 import { AdminView } from './views/admin.js'
 import { ROLE_COOKIE, permissionsOf } from './roles.js'
 import { ChatView, ROOM, roomTopic, type ChatMessage } from './views/chat.js'
+import { AvatarView, avatarRoutes } from './views/avatar.js'
 
 export interface DemoOptions {
   logger?: boolean
@@ -41,6 +42,8 @@ export async function buildDemo (options: DemoOptions = {}) {
   app.live('/chat/:room', ChatView)
   app.live('/deploys', DeployView)
   app.live('/admin', AdminView, { permissions: 'admin' })
+  app.live('/avatar', AvatarView)
+  avatarRoutes(app)
   // The demo's login: a cookie naming a role (roles.ts grants its permissions).
   app.get<{ Querystring: { as: 'admin' | 'guest', back?: string } }>('/sign-in', {
     schema: { querystring: { type: 'object', required: ['as'], properties: { as: { enum: ['admin', 'guest'] }, back: { type: 'string', pattern: '^/[a-z/]*$' } } } },
