@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { openLive, type LivePage, type ServerFrame } from '../../lib/testing.js'
-import { LiveView } from '../../lib/index.js'
+import { LiveView, eventHandler } from '../../lib/index.js'
 import { buildApp } from '../helpers/app.js'
 import { listen, until } from '../helpers/live.js'
-import { AvatarView, sha256, tempFiles, uploadCore } from '../helpers/uploads.js'
+import { AvatarView, settledTempFiles, sha256, tempFiles, uploadCore } from '../helpers/uploads.js'
 
 async function setup (t: Tap.Test) {
   const app = await buildApp(t, [['/avatar', AvatarView]])
@@ -52,7 +52,7 @@ t.test('validation happens on announce: not_accepted, too_large and too_many_fil
     { name: 'huge.png', size: 2_000_000, type: 'image/png' },
     { name: 'ok.webp', size: 5, type: 'image/webp' },
   ])
-  t.same(reply.up, [[2, (reply.up as Up)[0]![1]]], 'only the valid file gets an upload URL')
+  t.same((reply.up as Up).map(([i]) => i), [2], 'only the valid file gets an upload URL')
   const html = page.html()
   t.match(html, /notes\.txt[^]*?<b class="err">not_accepted<\/b>/)
   t.match(html, /huge\.png[^]*?<b class="err">too_large<\/b>/)
@@ -171,4 +171,92 @@ t.test('static uploads is checked at registration', async (t) => {
   }
   class Clash extends AvatarView { uploads = 1 }
   await t.rejects(buildApp(t, [['/x', Clash]]), { code: 'FST_LIVE_VIEW', message: /property named "uploads"/ })
+})
+
+class OneImageView extends LiveView {
+  static override template = 'uploads-avatar.njk'
+  static override uploads = { avatar: { accept: ['image/*'] }, other: {} }
+  saved: string[] = []
+  failNext = false
+
+  @eventHandler()
+  async save () {
+    this.saved = await this.consumeUploads('avatar', async ({ name }) => {
+      if (name === 'boom.png') throw new Error('storage is down')
+      return name
+    })
+  }
+
+  @eventHandler()
+  async wrongName () { await this.consumeUploads('nope', () => 1) }
+
+  @eventHandler()
+  cancelNothing () { this.saved = [String(this.cancelUpload('avatar', 'no-such-ref'))] }
+
+  @eventHandler({ params: ['ref'] })
+  cancel ({ ref }: { ref: string }) { this.cancelUpload('avatar', ref) }
+}
+
+t.test('maxEntries 1: a file chosen again replaces the entry; image/* accepts by type; a consumer that throws still removes the files', async (t) => {
+  const app = await buildApp(t, [['/one', OneImageView]])
+  const base = await listen(app)
+  const page = await openLive(app, '/one')
+  let reply = await announce(page, [{ name: 'first.gif', size: 3, type: 'image/gif' }])
+  t.equal((await put(base, (reply.up as Up)[0]![1], Buffer.from('abc'))).status, 200)
+  reply = await announce(page, [{ name: 'noext', size: 3, type: 'image/avif' }])
+  t.equal((reply.up as Up).length, 1, 'image/* takes any image type')
+  t.notMatch(page.html(), 'first.gif', 'the new file replaced the entry')
+  t.same(await settledTempFiles(app), [], 'and its file')
+  reply = await announce(page, [{ name: 'boom.png', size: 3, type: 'image/png' }])
+  t.equal((await put(base, (reply.up as Up)[0]![1], Buffer.from('abc'))).status, 200)
+  const failed = await page.event('save', {}, { type: 'submit' })
+  t.equal(failed.code, 'handler_error')
+  t.same(await tempFiles(app), [], 'the files are removed even when the consumer throws')
+  t.equal((await page.event('wrongName')).code, 'handler_error', 'consumeUploads of an undeclared name throws')
+  await page.event('cancelNothing')
+  t.match(page.html(), '<span class="saved">false</span>', 'cancelUpload of an unknown ref returns false')
+  const any = await announce(page, [{ name: 'x.exe', size: 1, type: '' }], 'other')
+  t.equal((any.up as Up).length, 1, 'without accept, any file is taken')
+})
+
+t.test('progress renders at most one per 100 ms, and a view that is not connected has nothing to consume or cancel', async (t) => {
+  const { base, page } = await setup(t)
+  const reply = await announce(page, [{ name: 'drip.png', size: 400_000, type: 'image/png' }])
+  let patches = 0
+  const counting = (async () => { for (;;) { const f = await page.next((f) => f.t === 'patch'); patches++; if (page.html().includes('class="entry done"')) return f } })()
+  let sent = 0
+  const started = performance.now()
+  const body = new Readable({
+    read () {
+      if (sent >= 400_000) return this.push(null)
+      sent += 10_000
+      // forty writes, 10 ms apart: a slow client for at least 400 ms
+      setTimeout(() => this.push(randomBytes(10_000)), 10)
+    },
+  })
+  t.equal(await put(base, (reply.up as Up)[0]![1], body as unknown as BodyInit).then((r) => r.status), 200)
+  await counting
+  const ms = performance.now() - started
+  t.comment(`${patches} patches over ${ms.toFixed(0)} ms for 40 chunks`)
+  t.ok(patches >= 2, 'progress showed on the way, not only at the end')
+  t.ok(patches <= Math.floor(ms / 100) + 2, `${patches} patches in ${ms.toFixed(0)} ms: at most one per 100 ms, plus the last`)
+  const view = new AvatarView()
+  t.equal(view.cancelUpload('avatar', 'x'), false)
+  await t.rejects(view.consumeUploads('avatar', () => 1), /consumeUploads\(\) needs a mounted view/)
+})
+
+t.test('closing the app during a transfer cuts it and removes the folder', async (t) => {
+  const app = await buildApp({ teardown: () => {} }, [['/avatar', AvatarView]])
+  const base = await listen(app)
+  const page = await openLive(app, '/avatar')
+  const reply = await announce(page, [{ name: 'slow.png', size: 500_000, type: 'image/png' }])
+  let sent = 0
+  const body = new Readable({ read () { if (sent < 50_000) { sent += 50_000; this.push(randomBytes(50_000)) } } })
+  const hanging = put(base, (reply.up as Up)[0]![1], body as unknown as BodyInit).then((r) => r.status, () => 'reset')
+  await page.next((f) => f.t === 'patch' && page.html().includes('<span class="progress">10</span>'))
+  const dir = uploadCore(app).uploads.dir
+  page.close()
+  await app.close()
+  t.equal(await hanging, 'reset')
+  t.notOk(existsSync(dir))
 })
