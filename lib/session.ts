@@ -926,7 +926,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     let members = ''
     if ((full || changed) && this.out?.backedUp === true) {
       this.out.markStale(this)
-      extra = undefined // a result the browser would cache without its HTML
+      // A result the browser would cache without its HTML is left out; upload URLs are not results, and must arrive.
+      extra = extra?.up === undefined ? undefined : { up: extra.up }
     } else if (full) {
       members = `,"html":${JSON.stringify(this.html)}`
     } else if (changed) {
