@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { openLive, type LivePage, type ServerFrame } from '../../lib/testing.js'
+import { openLive, uploadFiles, type LivePage, type ServerFrame } from '../../lib/testing.js'
 import { LiveView, eventHandler } from '../../lib/index.js'
 import { buildApp } from '../helpers/app.js'
 import { listen, until } from '../helpers/live.js'
@@ -259,4 +259,17 @@ t.test('closing the app during a transfer cuts it and removes the folder', async
   await app.close()
   t.equal(await hanging, 'reset')
   t.notOk(existsSync(dir))
+})
+
+t.test('fastify-live/testing: uploadFiles chooses files as a user does, without a port', async (t) => {
+  const app = await buildApp(t, [['/avatar', AvatarView]])
+  const page = await openLive(app, '/avatar')
+  const data = randomBytes(70_000)
+  const reply = await uploadFiles(app, page, 'avatar', [{ name: 'me.png', type: 'image/png', data }, { name: 'x.txt', data: Buffer.from('x') }])
+  t.equal((reply.up as Up).length, 1)
+  t.match(page.html(), /me\.png <span class="progress">100<\/span>%/, 'the page shows the finished upload')
+  t.match(page.html(), /x\.txt[^]*?not_accepted/)
+  await page.event('save', {}, { type: 'submit' })
+  t.match(page.html(), `me.png|image/png|70000|${sha256(data)}`)
+  t.same(await tempFiles(app), [])
 })
