@@ -273,3 +273,18 @@ t.test('fastify-live/testing: uploadFiles chooses files as a user does, without 
   t.match(page.html(), `me.png|image/png|70000|${sha256(data)}`)
   t.same(await tempFiles(app), [])
 })
+
+t.test('entries that only show errors do not pile up; an empty file uploads; a view without uploads refuses an announce', async (t) => {
+  const app = await buildApp(t, [['/avatar', AvatarView], ['/plain', class extends LiveView { static override template = 'counter.njk'; count = 0 }]])
+  const page = await openLive(app, '/avatar')
+  const bad = Array.from({ length: 100 }, (_, i) => ({ name: `${i}.txt`, size: 1, type: 'text/plain' }))
+  for (let round = 0; round < 3; round++) await announce(page, bad)
+  t.equal(page.html().match(/class="entry/g)?.length, 100, 'three announces of 100 refused files: 100 entries, not 300')
+  const empty = await uploadFiles(app, page, 'avatar', [{ name: 'empty.png', type: 'image/png', data: Buffer.alloc(0) }])
+  t.equal((empty.up as Up).length, 1)
+  t.match(page.html(), /empty\.png <span class="progress">100<\/span>%/)
+  t.equal(page.html().match(/class="entry/g)?.length, 1, 'the refused ones went with the next announce')
+  const plain = await openLive(app, '/plain')
+  const refused = await announce(plain, [{ name: 'a.png', size: 1, type: 'image/png' }])
+  t.equal(refused.code, 'invalid_params')
+})
