@@ -1,6 +1,7 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
 import type { Page } from 'playwright-core'
+import { LiveView, eventHandler } from '../../lib/index.js'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { AvatarView, settledTempFiles, sha256, tempFiles } from '../helpers/uploads.js'
 
@@ -97,4 +98,22 @@ t.test('a cancel mid-upload stops the transfer and leaves no file', async (t) =>
   await page.click('.entry .cancel')
   await page.waitForFunction(() => document.querySelectorAll('.entry').length === 0)
   t.same(await settledTempFiles(app), [], 'the partial file is removed')
+})
+
+class LaterView extends LiveView {
+  static override template = 'uploads-later.njk'
+  static override uploads = { photo: {} }
+  shown = false
+  @eventHandler() reveal () { this.shown = true }
+}
+
+t.test('an upload input that a render adds works too (the uploads bundle loads then)', async (t) => {
+  const { url: laterUrl } = await serve(t, [['/later', LaterView]])
+  const page = await openChromiumPage(t, browser, `${laterUrl}/later`)
+  t.equal(await page.evaluate(() => (window as any).live.uploads), undefined, 'a page without uploads does not load the bundle')
+  await page.click('#show')
+  await page.waitForFunction(() => (window as any).live.uploads !== undefined)
+  await page.setInputFiles('#file', { name: 'late.bin', mimeType: 'application/octet-stream', buffer: Buffer.from('late') })
+  await page.waitForSelector('.entry.done')
+  t.equal(await page.textContent('.entry'), 'late.bin 100')
 })

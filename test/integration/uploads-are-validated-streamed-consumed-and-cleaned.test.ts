@@ -288,3 +288,13 @@ t.test('entries that only show errors do not pile up; an empty file uploads; a v
   const refused = await announce(plain, [{ name: 'a.png', size: 1, type: 'image/png' }])
   t.equal(refused.code, 'invalid_params')
 })
+
+t.test('a parked view (its socket dropped) keeps no files: uploads do not survive a reconnect', async (t) => {
+  const app = await buildApp(t, [['/avatar', AvatarView]])
+  const page = await openLive(app, '/avatar')
+  await uploadFiles(app, page, 'avatar', [{ name: 'me.png', type: 'image/png', data: Buffer.from('abc') }])
+  t.equal((await tempFiles(app)).length, 1)
+  page.close() // no closing handshake: the view is parked for a rejoin
+  t.same(await settledTempFiles(app), [])
+  await until(() => uploadCore(app).uploads.size === 0, 'the entry to go')
+})
