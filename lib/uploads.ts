@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { extname, join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -126,7 +126,7 @@ export class UploadStore {
     this.#key = Buffer.from(secret)
     mkdirSync(root, { recursive: true, mode: 0o700 })
     removeStale(root)
-    this.dir = join(root, `${process.pid}-${randomBytes(6).toString('hex')}`)
+    this.dir = join(root, `${HOST}.${process.pid}.${randomBytes(6).toString('hex')}`)
     mkdirSync(this.dir, { mode: 0o700 })
   }
 
@@ -168,11 +168,16 @@ export class UploadStore {
   }
 }
 
-/** Folders of processes that no longer run (a crash, a kill -9): their files would never be removed otherwise. */
+/** This machine, in folder names: a temporary folder shared by containers must not see their processes as dead. */
+const HOST = hostname().replace(/[^A-Za-z0-9-]/g, '') || 'host'
+
+/** Folders of this host's processes that no longer run (a crash, a kill -9): their files would never be removed otherwise. */
 function removeStale (root: string): void {
   for (const name of readdirSync(root)) {
-    const pid = Number(/^(\d+)-/.exec(name)?.[1])
-    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue
+    const owner = /^([A-Za-z0-9-]+)\.(\d+)\.[0-9a-f]+$/.exec(name)
+    if (owner === null || owner[1] !== HOST) continue
+    const pid = Number(owner[2])
+    if (pid === process.pid || alive(pid)) continue
     rmSync(join(root, name), { recursive: true, force: true })
   }
 }

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { openLive, uploadFiles, type LivePage, type ServerFrame } from '../../lib/testing.js'
@@ -150,11 +151,17 @@ t.test('the temporary folder of a crashed process is removed at start, and the a
   const dir = uploadCore(first).uploads.dir
   await first.close()
   t.notOk(existsSync(dir), 'closed: its folder is gone')
-  const crashed = join(root, '4194305-deadbeef0000') // above Linux's largest pid: no such process
-  mkdirSync(crashed, { recursive: true })
-  writeFileSync(join(crashed, 'leftover'), 'x')
+  const host = hostname().replace(/[^A-Za-z0-9-]/g, '') || 'host'
+  const crashed = join(root, `${host}.4194305.deadbeef0000`) // above Linux's largest pid: no such process
+  const elsewhere = join(root, 'another-host.4194305.deadbeef0000') // a container sharing the folder: its pids are not ours
+  for (const dir of [crashed, elsewhere]) {
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'leftover'), 'x')
+  }
+  t.teardown(() => rmSync(elsewhere, { recursive: true, force: true }))
   const app = await buildApp(t, [['/avatar', AvatarView]])
   t.notOk(existsSync(crashed), 'the dead process\'s folder was removed at start')
+  t.ok(existsSync(elsewhere), 'another host\'s folder is left alone')
   t.ok(existsSync(uploadCore(app).uploads.dir))
 })
 
