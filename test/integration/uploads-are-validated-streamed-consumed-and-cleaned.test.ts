@@ -305,3 +305,16 @@ t.test('a parked view (its socket dropped) keeps no files: uploads do not surviv
   t.same(await settledTempFiles(app), [])
   await until(() => uploadCore(app).uploads.size === 0, 'the entry to go')
 })
+
+t.test('a template that fails to show the entries answers the announce with an error, and nothing is sent', async (t) => {
+  class BrokenView extends LiveView {
+    static override template = 'uploads-broken.njk'
+    static override uploads = { avatar: {} }
+  }
+  const app = await buildApp(t, [['/broken', BrokenView]])
+  const page = await openLive(app, '/broken')
+  const reply = await announce(page, [{ name: 'a.png', size: 1, type: 'image/png' }])
+  t.equal(reply.t, 'error')
+  t.equal(reply.code, 'handler_error')
+  t.same(await tempFiles(app), [])
+})
