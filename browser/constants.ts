@@ -7,6 +7,8 @@ export const POLICIES = 'data-live-policies'
 export const LISTENS = 'data-live-listens'
 export const DEBUG = 'data-live-debug'
 export const SOCKET = 'data-live-socket'
+/** On the bundle's script tag: the URL of the uploads bundle, loaded once a page has an upload input or drop target */
+export const UPLOADS_BUNDLE = 'data-live-uploads'
 
 // Element attributes (API.md §3); the event type each binding fires on
 export const BINDINGS = {
@@ -36,6 +38,10 @@ export const STREAM_OPS = 'data-live-stream-ops'
 /** On a stream container: the handler called when its last (first) item comes into view (browser/viewport.ts) */
 export const VIEWPORT_BOTTOM = 'live-viewport-bottom'
 export const VIEWPORT_TOP = 'live-viewport-top'
+/** Uploads (docs/uploads.md): `<input type="file" live-upload="name">`, `live-drop-target="name"`, `<img live-upload-preview="{{ e.ref }}">` */
+export const UPLOAD = 'live-upload'
+export const DROP_TARGET = 'live-drop-target'
+export const UPLOAD_PREVIEW = 'live-upload-preview'
 
 // Classes
 export const CONNECTED = 'live-connected'

@@ -1,8 +1,9 @@
-import { DEBUG, DEFAULT_SOCKET, SOCKET } from './constants.js'
+import { DEBUG, DEFAULT_SOCKET, SOCKET, UPLOADS_BUNDLE } from './constants.js'
 import { bus } from './bus.js'
 import { debug } from './debug.js'
 import { hookEvent, listen, viewportEvent } from './events.js'
-import { allRoots, boot } from './registry.js'
+import { allRoots, boot, rootOf } from './registry.js'
+import { loadUploads } from './upload-loader.js'
 import { hooks, listenHooks, setHookSender } from './hooks.js'
 import { settleAll } from './morph.js'
 import { listenViewport, setViewportSender } from './viewport.js'
@@ -29,7 +30,10 @@ function start (): void {
   listenViewport(document)
   // the first page's stream containers: their limits and empty states
   settleAll(document)
-  const url = new URL(document.querySelector(`script[${SOCKET}]`)?.getAttribute(SOCKET) || DEFAULT_SOCKET, location.href)
+  const script = document.querySelector(`script[${SOCKET}]`)
+  const uploads = script?.getAttribute(UPLOADS_BUNDLE)
+  if (uploads) loadUploads(uploads, { rootOf })
+  const url = new URL(script?.getAttribute(SOCKET) || DEFAULT_SOCKET, location.href)
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
   boot(url.href)
 }

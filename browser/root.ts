@@ -169,6 +169,13 @@ export class LiveRoot {
     if (a.cs) publish(a.cs, this)
   }
 
+  /** Files chosen or dropped (browser/uploads.ts): the server validates and shows them; answers with the upload URLs of the valid ones. */
+  async upload (name: string, files: Params[]): Promise<Array<[number, string, string]>> {
+    const a = await this.send({ t: 'upload', id: this.id, name, files })
+    this.onAnswer(a)
+    return a.t === 'reply' ? a.up ?? [] : []
+  }
+
   /** Client-state values for keys this view listens to. */
   sendState (values: Params): void {
     // not joined: the join sends the bus's current values anyway

@@ -13,6 +13,8 @@ export interface Reply {
   d?: [string, string]
   /** Events of `this.pushEvent`, dispatched after the render */
   ev?: Array<[string, unknown]>
+  /** An upload frame's valid files: `[index, url, ref]` */
+  up?: Array<[number, string, string]>
 }
 export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string], keep?: string[], ev?: Array<[string, unknown]> }
 /** Events of `this.pushEvent` that no reply or patch carried */

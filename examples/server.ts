@@ -15,6 +15,7 @@ import { AdminView } from './views/admin.js'
 import { FeedView } from './views/feed.js'
 import { ROLE_COOKIE, permissionsOf } from './roles.js'
 import { ChatView, ROOM, roomTopic, type ChatMessage } from './views/chat.js'
+import { AvatarView, avatarRoutes } from './views/avatar.js'
 
 export interface DemoOptions {
   logger?: boolean
@@ -43,6 +44,8 @@ export async function buildDemo (options: DemoOptions = {}) {
   app.live('/deploys', DeployView)
   app.live('/feed', FeedView)
   app.live('/admin', AdminView, { permissions: 'admin' })
+  app.live('/avatar', AvatarView)
+  avatarRoutes(app)
   // The demo's login: a cookie naming a role (roles.ts grants its permissions).
   app.get<{ Querystring: { as: 'admin' | 'guest', back?: string } }>('/sign-in', {
     schema: { querystring: { type: 'object', required: ['as'], properties: { as: { enum: ['admin', 'guest'] }, back: { type: 'string', pattern: '^/[a-z/]*$' } } } },

@@ -15,6 +15,8 @@ export interface Bundle {
   main: string
   /** URL of the debug panel bundle, when built. */
   debug: string | undefined
+  /** URL of the uploads bundle (loaded by pages with `live-upload`), when built. */
+  uploads: string | undefined
 }
 
 /**
@@ -26,9 +28,11 @@ export function serveBundle (app: FastifyInstance, prefix: string, sourceMaps: b
   const main = load(prefix, 'live.js', true)
   const debugFile = fileURLToPath(new URL('live-debug.js', DIST))
   const debug = existsSync(debugFile) ? load(prefix, 'live-debug.js', false) : undefined
-  const assets = [main, debug].filter((a): a is Asset => a !== undefined)
+  const uploadsFile = fileURLToPath(new URL('live-uploads.js', DIST))
+  const uploads = existsSync(uploadsFile) ? load(prefix, 'live-uploads.js', false) : undefined
+  const assets = [main, debug, uploads].filter((a): a is Asset => a !== undefined)
   // Opt-in (`sourceMaps`): a map shows the bundle's source to anyone who asks.
-  for (const name of sourceMaps ? ['live.js.map', 'live-debug.js.map'] : []) {
+  for (const name of sourceMaps ? ['live.js.map', 'live-debug.js.map', 'live-uploads.js.map'] : []) {
     const file = fileURLToPath(new URL(name, DIST))
     if (existsSync(file)) assets.push(asset(`${prefix}/${name}`, readFileSync(file), 'application/json', false))
   }
@@ -44,7 +48,7 @@ export function serveBundle (app: FastifyInstance, prefix: string, sourceMaps: b
       return reply.send(a.body)
     })
   }
-  return { main: main.path, debug: debug?.path }
+  return { main: main.path, debug: debug?.path, uploads: uploads?.path }
 }
 
 function load (prefix: string, name: string, required: boolean): Asset {

@@ -6,6 +6,7 @@ import { jsonDataProblem, portableState } from './json-data.js'
 import { streamNames } from './streams.js'
 import { checkTemplate, loaderReader } from './template-check.js'
 import { LiveView, publicState, type LiveViewClass } from './view.js'
+import { uploadConfigs, type UploadConfigs } from './uploads.js'
 
 /** Everything known about a view class once it is registered. */
 export interface ViewInfo {
@@ -18,6 +19,8 @@ export interface ViewInfo {
   readonly embeds: ReadonlyMap<string, ViewInfo>
   /** The root's attributes that never change, serialized once: ` data-live-policies="…"` and listens. */
   readonly rootAttrs: string
+  /** `static uploads`, checked (lib/uploads.ts); empty for most views. */
+  readonly uploads: UploadConfigs
 }
 
 /**
@@ -44,6 +47,7 @@ export class ViewCatalog {
     if (perTemplate === undefined) this.#byClass.set(View, perTemplate = new Map())
 
     const sample = instantiate(View, name)
+    if (Object.hasOwn(sample, 'uploads')) throw new FST_LIVE_VIEW(`${name} has a property named "uploads", which is reserved for its uploads in the template; rename it`)
     if (Object.hasOwn(sample, 'live')) {
       throw new FST_LIVE_VIEW(`${name} has a property named "live", which is reserved for the template helpers ({{ live.embed() }}, ...); rename it`)
     }
@@ -69,6 +73,7 @@ export class ViewCatalog {
       table,
       listensTo: new Set(listensTo),
       embeds,
+      uploads: uploadConfigs(name, View.uploads),
       rootAttrs: ` data-live-policies="${escapeAttr(table.policiesJson)}"` +
         (listensTo.length > 0 ? ` data-live-listens="${escapeAttr(JSON.stringify(listensTo))}"` : '') +
         (this.debug ? ` data-live-view="${escapeAttr(debugInfo(name, table))}"` : ''),

@@ -209,6 +209,7 @@ export class Connection implements Outbox {
         queued = session.requestRender(frame.ref, bytes)
         break
       case 'recover': queued = session.enqueue(session.handleRecover, frame, bytes); break
+      case 'upload': queued = session.enqueue(session.handleUpload, frame, bytes); break
       case 'leave':
         this.#views.delete(frame.id)
         session.end()

@@ -6,6 +6,7 @@ import type { TokenSigner } from './token.js'
 import type { ViewCatalog, ViewInfo } from './catalog.js'
 import type { Session } from './session.js'
 import type { Engines } from './channels.js'
+import type { UploadStore } from './uploads.js'
 
 /** A route declared with `app.live()`. */
 export interface LiveRoute {
@@ -39,6 +40,8 @@ export interface Core {
   /** Publish/subscribe and presence: in this process, or over Redis. */
   readonly engines: Engines
   readonly log: FastifyBaseLogger
+  /** Upload entries and their temporary folder (lib/uploads.ts). */
+  readonly uploads: UploadStore
   /** `<script>` tags of the bundle, built once. */
   scripts: string
 }

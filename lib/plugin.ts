@@ -23,6 +23,8 @@ import { TokenSigner } from './token.js'
 import { publicState, type LiveViewClass } from './view.js'
 import { ViewCatalog } from './catalog.js'
 import { watchTemplates } from './template-watch.js'
+import { UploadStore } from './uploads.js'
+import { registerUploadRoute } from './upload-route.js'
 
 /** Options of one live route. */
 export interface LiveRouteOptions {
@@ -100,9 +102,12 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     stats: { views: 0, tasks: 0, sockets: 0, topics: 0, renders: 0 },
     engines,
     log: app.log,
+    uploads: new UploadStore(opts.secret),
     scripts: `<script type="module" src="${bundle.main}" data-live-socket="${opts.prefix}/socket"` +
+      (bundle.uploads !== undefined ? ` data-live-uploads="${bundle.uploads}"` : '') +
       (opts.debug && bundle.debug !== undefined ? ` data-live-debug="${escapeAttr(bundle.debug)}"` : '') + '></script>',
   }
+  await registerUploadRoute(app, opts.prefix, core.uploads)
   const forbiddenPage = renderer.template('live/forbidden.njk', 'the 403 page')
   const forbiddenContent = renderer.template('live/forbidden-content.njk', 'the 403 page')
   // In a layout of the app's own, the 403 looks like the rest of the app; without one (or with the plugin's) it is live/forbidden.njk.
@@ -191,6 +196,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   const watcher = opts.watchTemplates ? watchTemplates(core, function * () { for (const c of connections) yield * c.sessions }) : null
   app.addHook('onClose', async () => {
     watcher?.close()
+    core.uploads.close()
     await core.handoff.close()
     await engines.close()
   })

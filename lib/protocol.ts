@@ -12,7 +12,9 @@ export interface RenderFrame { t: 'render', ref: number, id: string }
 export interface LeaveFrame { t: 'leave', ref: number, id: string }
 /** Form recovery: the fields of the page's forms, each for its `live-change` handler, after a view was mounted anew. */
 export interface RecoverFrame { t: 'recover', ref: number, id: string, forms: Array<{ h: string, p: Record<string, unknown> }> }
-export type InboundFrame = JoinFrame | EventFrame | StateFrame | RenderFrame | LeaveFrame | RecoverFrame
+/** Files chosen or dropped for the upload `name` (docs/uploads.md): validated before any byte is sent. */
+export interface UploadFrame { t: 'upload', ref: number, id: string, name: string, files: Array<{ name: string, size: number, type: string }> }
+export type InboundFrame = JoinFrame | EventFrame | StateFrame | RenderFrame | LeaveFrame | RecoverFrame | UploadFrame
 
 const ref = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }
 const id = { type: 'string', pattern: '^lv-[A-Za-z0-9_-]{10}$' }
@@ -26,7 +28,7 @@ const frame = (t: string, props: Record<string, unknown> = {}, required: string[
 
 const schema = {
   type: 'object',
-  properties: { t: { enum: ['join', 'event', 'state', 'render', 'leave', 'recover'] } },
+  properties: { t: { enum: ['join', 'event', 'state', 'render', 'leave', 'recover', 'upload'] } },
   required: ['t'],
   discriminator: { propertyName: 't' },
   oneOf: [
@@ -53,6 +55,19 @@ const schema = {
         },
       },
     }, ['forms']),
+    frame('upload', {
+      name: { type: 'string', pattern: '^[A-Za-z_$][\\w$]{0,63}$' },
+      files: {
+        type: 'array',
+        maxItems: 100, // lib/uploads.ts MAX_ENTRIES
+        items: {
+          type: 'object',
+          properties: { name: { type: 'string', maxLength: 255 }, size: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, type: { type: 'string', maxLength: 255 } },
+          required: ['name', 'size', 'type'],
+          additionalProperties: false,
+        },
+      },
+    }, ['name', 'files']),
   ],
 }
 

@@ -8,7 +8,7 @@ import { JobQueue, type Job } from './job-queue.js'
 import { jsonDataProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
 import { missingPermissions } from './permissions.js'
-import { changeMembers, errorFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame } from './protocol.js'
+import { changeMembers, errorFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame, type UploadFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
 import { copyData, sameData, NOT_DATA } from './same-data.js'
 import { streamsOf } from './streams.js'
@@ -19,6 +19,7 @@ import { newRootId } from './token.js'
 import type { Metas, PresenceDiff } from './presence.js'
 import { publicState, type LiveEvent, type LiveView, type ViewRuntime } from './view.js'
 import type { ViewInfo } from './catalog.js'
+import { ViewUploads, type UploadedFile } from './uploads.js'
 
 /** What a session sends through; lib/connection.ts implements it. */
 export interface Outbox {
@@ -125,6 +126,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #pushed: string[] | null = null
   /** Validation messages of the last call refused for its params (`live.errors`), or `null`. */
   #errors: Record<string, string> | null = null
+  /** The view's uploads (lib/uploads.ts), when it declares `static uploads`. */
+  #uploads: ViewUploads | undefined
 
   private constructor (core: Core, info: ViewInfo, init: SessionInit) {
     this.#core = core
@@ -513,6 +516,39 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     this.#sendText(patchFrame(this.id, this.version, `,"html":${JSON.stringify(this.html)}`))
   }
 
+  // ---- uploads (lib/uploads.ts) ------------------------------------------------
+
+  #uploadsOf (): ViewUploads {
+    return (this.#uploads ??= new ViewUploads(this, this.#info.uploads, this.#core.uploads))
+  }
+
+  /** An `upload` frame: the files are validated and shown; the reply carries the upload URLs of the valid ones (`up`: [index, url, ref]). */
+  async handleUpload (frame: UploadFrame): Promise<void> {
+    if (this.closed) return
+    let up: Array<[number, string, string]>
+    try {
+      up = this.#uploadsOf().announce(frame.name, frame.files)
+    } catch (err) {
+      return this.#error('invalid_params', `${this.#info.name}: ${errorMessage(err)}`, { ref: frame.ref })
+    }
+    let changed: boolean
+    try {
+      changed = await this.#render()
+    } catch (err) {
+      return this.#renderFailed(err, { ref: frame.ref })
+    }
+    const prefix = this.#core.opts.prefix
+    this.#reply(frame.ref, changed, { up: up.map(([i, ref, token]) => [i, `${prefix}/upload/${token}`, ref]) })
+  }
+
+  consumeUploads<T> (name: string, fn: (file: UploadedFile) => T | Promise<T>): Promise<T[]> {
+    return this.#uploadsOf().consume(name, fn)
+  }
+
+  cancelUpload (name: string, ref: string): boolean {
+    return this.#uploads?.cancel(name, ref) ?? false
+  }
+
   // ---- server-side renders ---------------------------------------------------
 
   /**
@@ -681,6 +717,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     this.#before = undefined
     this.#renders = null
     this.#channels?.close()
+    this.#uploads?.close()
     this.#inbox = null
     this.#pushed = null
     this.out = null
@@ -774,6 +811,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   /** The inner HTML; a promise only when the template embeds views. */
   #renderInner (): string | Promise<string> {
     const context = publicState(this.view)
+    if (this.#info.uploads.size > 0) context.uploads = this.#uploadsOf().context()
     // a render with validation messages is this view's alone
     if (broadcasting && this.#embeds === undefined && this.#errors === null && this.#info.View.streams === undefined) return this.#renderShared(context)
     return this.#renderOwn(context)
@@ -904,7 +942,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     let members = ''
     if ((full || changed) && this.out?.backedUp === true) {
       this.#stale()
-      extra = undefined // a result the browser would cache without its HTML
+      // A result the browser would cache without its HTML is left out; upload URLs are not results, and must arrive.
+      extra = extra?.up === undefined ? undefined : { up: extra.up }
     } else if (full) {
       members = `,"html":${JSON.stringify(this.html)}`
     } else if (changed) {

@@ -125,6 +125,24 @@ export class LivePage {
 
 }
 
+/** A file for `uploadFiles`: its name, MIME type and bytes. */
+export interface TestFile { name: string, type?: string, data: Buffer }
+
+/**
+ * Choose `files` for the upload `name` of a page's view, as a user does
+ * (docs/uploads.md): announce them, send the bytes of those the view
+ * accepts, and wait until the page shows the result. Resolves with the
+ * announce's reply (`up` lists the accepted files).
+ */
+export async function uploadFiles (app: FastifyInstance, page: LivePage, name: string, files: TestFile[], id = page.roots[0]!.id): Promise<ServerFrame> {
+  const reply = await page.send({ t: 'upload', id, name, files: files.map((f) => ({ name: f.name, size: f.data.length, type: f.type ?? '' })) })
+  const up = (reply.up ?? []) as Array<[number, string, string]>
+  for (const [i, url] of up) await app.inject({ method: 'PUT', url, payload: files[i]!.data, headers: { 'content-type': 'application/octet-stream' } })
+  // Queued behind the render each finished transfer asked for: its answer comes once the page shows them.
+  if (up.length > 0) await page.send({ t: 'render', id })
+  return reply
+}
+
 /** Render `url` over HTTP, open the page's socket and join its views. */
 export async function openLive (app: FastifyInstance, url: string, options: { headers?: InjectOptions['headers'], join?: boolean } = {}): Promise<LivePage> {
   const res = await app.inject({ method: 'GET', url, headers: options.headers })

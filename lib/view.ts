@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { kRuntime } from './symbols.js'
 import type { HandlerSpec } from './metadata.js'
 import { viewStreams, type StreamConfig, type StreamOptions } from './streams.js'
+import type { UploadedFile, UploadSpec } from './uploads.js'
 
 /** What `mount(ctx)` receives. */
 export interface MountContext<P = Record<string, string>, Q = Record<string, unknown>> {
@@ -41,6 +42,8 @@ export interface ViewRuntime {
   untrack (topic: string): Promise<void>
   invalidateCache (name?: string): void
   pushEvent (name: string, payload: unknown): void
+  consumeUploads<T> (name: string, fn: (file: UploadedFile) => T | Promise<T>): Promise<T[]>
+  cancelUpload (name: string, ref: string): boolean
 }
 
 /** Who is present on a topic: each tracked key with the metas of the views that track it (one per tab). */
@@ -65,6 +68,8 @@ export abstract class LiveView {
   static handlers?: Record<string, HandlerSpec>
   /** Streams of the view (`this.stream(name, items)`), seen by the template as `streams.name` (docs/streams.md). */
   static streams?: Record<string, StreamConfig>
+  /** File uploads by name (`<input type="file" live-upload="name">`, docs/uploads.md). */
+  static uploads?: Record<string, UploadSpec>
 
   declare [kRuntime]: ViewRuntime | undefined
 
@@ -175,6 +180,20 @@ export abstract class LiveView {
     viewStreams(this, 'streamReset', name).reset(name, items)
   }
 
+  /**
+   * Call `fn` for each finished entry of the upload `name` with its
+   * temporary file (`path`, `name`, `type`, `size`); returns `fn`'s results
+   * and removes the files and entries afterwards (move or copy the file in `fn`).
+   */
+  async consumeUploads<T> (name: string, fn: (file: UploadedFile) => T | Promise<T>): Promise<T[]> {
+    return await this.#runtime('consumeUploads').consumeUploads(name, fn)
+  }
+
+  /** Stop and forget the entry `ref` of the upload `name` (its transfer, its file). Returns whether there was one. */
+  cancelUpload (name: string, ref: string): boolean {
+    return this[kRuntime]?.cancelUpload(name, ref) ?? false
+  }
+
   /** Optional: runs after every task (`startAsync` and `@background`), on success and failure. */
   handleAsyncResult? (name: string, result: unknown, error: unknown): void | Promise<void>
   /** Optional: runs when client-state keys of `listensTo` arrive, before the properties are set. */
@@ -187,6 +206,7 @@ export type LiveViewClass = (new () => LiveView) & {
   listensTo?: string[]
   handlers?: Record<string, HandlerSpec>
   streams?: Record<string, StreamConfig>
+  uploads?: Record<string, UploadSpec>
 }
 
 /** Names a handler may not take: the view's own lifecycle must not be callable from a browser. */
@@ -194,6 +214,7 @@ export const RESERVED_NAMES = new Set([
   'constructor', 'mount', 'push', 'startAsync', 'cancelAsync', 'handleAsyncResult', 'onClientState',
   'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence', 'unmount', 'invalidateCache', 'pushEvent',
   'stream', 'streamInsert', 'streamDelete', 'streamReset',
+  'consumeUploads', 'cancelUpload',
 ])
 
 /** The template context: the view's public own properties. */

@@ -13,7 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, 'dist', 'browser')
 const BUDGET = 13 * 1024 // min+gzip bytes for live.js (12 KiB until streams, issue 16)
 
-const entries = [['live.js', 'browser/index.ts'], ['live-debug.js', 'browser/debug/index.ts']]
+const entries = [['live.js', 'browser/index.ts'], ['live-debug.js', 'browser/debug/index.ts'], ['live-uploads.js', 'browser/uploads.ts']]
   .filter(([, src]) => existsSync(join(root, src)))
 
 await mkdir(out, { recursive: true })
