@@ -4,6 +4,7 @@ import { debug } from './debug.js'
 import { hookEvent, listen } from './events.js'
 import { allRoots, boot } from './registry.js'
 import { hooks, listenHooks, setHookSender } from './hooks.js'
+import { listenNavigation } from './navigation.js'
 
 declare global {
   interface Window { live?: object }
@@ -26,6 +27,7 @@ function start (): void {
   const url = new URL(document.querySelector(`script[${SOCKET}]`)?.getAttribute(SOCKET) || DEFAULT_SOCKET, location.href)
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
   boot(url.href)
+  listenNavigation(document)
 }
 
 // Loaded twice (two script tags), the second copy stays out of the way.

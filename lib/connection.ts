@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws'
 import type { Core } from './core.js'
 import type { WireErrorCode } from './errors.js'
 import { missingPermissions } from './permissions.js'
+import { navigate } from './navigate.js'
 import { errorFrame, replyFrame, tooDeep, validateFrame, type InboundFrame, type JoinFrame } from './protocol.js'
 import { FRAME_COST, RateLimiter } from './rate-limit.js'
 import { Session, type Outbox } from './session.js'
@@ -171,6 +172,15 @@ export class Connection implements Outbox {
       })
       return
     }
+    if (frame.t === 'navigate') {
+      // In the joins' order: the new view's join, which follows the answer, finds it handed over.
+      if (!this.#charge(FRAME_COST.join - 1, frame.ref, frame.id)) return
+      this.#joins = this.#joins.then(async () => { if (!this.#closed) this.sendText(await navigate(this.#core, this.#request, this.#views.get(frame.id), frame)) }).catch((err) => {
+        this.#request.log.error({ err }, 'fastify-live: navigate failed')
+        this.#refuse('handler_error', 'the navigation failed', frame.ref, frame.id)
+      })
+      return
+    }
     const session = this.#views.get(frame.id)
     if (session === undefined) {
       // Leaving a view that is already gone is not an error.
@@ -188,6 +198,7 @@ export class Connection implements Outbox {
         queued = session.requestRender(frame.ref, bytes)
         break
       case 'recover': queued = session.enqueue(session.handleRecover, frame, bytes); break
+      case 'params': queued = session.enqueue(session.handleUrl, frame, bytes); break
       case 'leave':
         this.#views.delete(frame.id)
         session.end()
@@ -220,7 +231,7 @@ export class Connection implements Outbox {
       if (missing !== null) return this.#refuse('forbidden', `the route ${route.key} requires ${missing}`, frame.ref, frame.id)
     }
     if (!this.#charge(FRAME_COST.join - 1, frame.ref, frame.id)) return
-    const init = { routeKey: claims.r, chain: claims.c, params: claims.a, query: claims.q, props: claims.p, request: this.#request, id: claims.i }
+    const init = { routeKey: claims.r, chain: claims.c, params: claims.a, query: claims.q, props: claims.p, request: this.#request, id: claims.i, url: claims.u }
     const handed = await core.handoff.take(frame.id)
     let session: Session | undefined
     let fresh = false

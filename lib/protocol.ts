@@ -12,7 +12,9 @@ export interface RenderFrame { t: 'render', ref: number, id: string }
 export interface LeaveFrame { t: 'leave', ref: number, id: string }
 /** Form recovery: the fields of the page's forms, each for its `live-change` handler, after a view was mounted anew. */
 export interface RecoverFrame { t: 'recover', ref: number, id: string, forms: Array<{ h: string, p: Record<string, unknown> }> }
-export type InboundFrame = JoinFrame | EventFrame | StateFrame | RenderFrame | LeaveFrame | RecoverFrame
+/** Live navigation (lib/navigation.ts): `params` moves the view `id` to `url` (handleParams); `navigate` replaces it with the live route of `url`. */
+export interface UrlFrame { t: 'params' | 'navigate', ref: number, id: string, url: string }
+export type InboundFrame = JoinFrame | EventFrame | StateFrame | RenderFrame | LeaveFrame | RecoverFrame | UrlFrame
 
 const ref = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }
 const id = { type: 'string', pattern: '^lv-[A-Za-z0-9_-]{10}$' }
@@ -26,7 +28,7 @@ const frame = (t: string, props: Record<string, unknown> = {}, required: string[
 
 const schema = {
   type: 'object',
-  properties: { t: { enum: ['join', 'event', 'state', 'render', 'leave', 'recover'] } },
+  properties: { t: { enum: ['join', 'event', 'state', 'render', 'leave', 'recover', 'params', 'navigate'] } },
   required: ['t'],
   discriminator: { propertyName: 't' },
   oneOf: [
@@ -53,6 +55,8 @@ const schema = {
         },
       },
     }, ['forms']),
+    frame('params', { url: { type: 'string', minLength: 1, maxLength: 2048 } }, ['url']),
+    frame('navigate', { url: { type: 'string', minLength: 1, maxLength: 2048 } }, ['url']),
   ],
 }
 
