@@ -11,7 +11,7 @@ import { build } from 'esbuild'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, 'dist', 'browser')
-const BUDGET = 12 * 1024 // min+gzip bytes for live.js
+const BUDGET = 13 * 1024 // min+gzip bytes for live.js (12 KiB before live navigation)
 
 const entries = [['live.js', 'browser/index.ts'], ['live-debug.js', 'browser/debug/index.ts']]
   .filter(([, src]) => existsSync(join(root, src)))
