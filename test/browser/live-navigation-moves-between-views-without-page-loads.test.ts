@@ -86,6 +86,7 @@ t.test('the token follows the URL: a rejoin after a patch mounts the patched pag
   const claims = JSON.parse(Buffer.from(token!.split('.')[0]!, 'base64url').toString())
   t.equal(claims.u, '/items?page=2', 'the root carries the token of the patched URL')
   t.same(claims.q, { page: '2' })
+  t.ok(await samePage(page), 'set by the patch\'s reply, not by a page load')
 })
 
 t.test('live-navigate mounts another route over the same socket: title, focus, announcement, back and forward', async (t) => {
@@ -172,6 +173,19 @@ t.test('live-navigate to a forbidden route loads it: the 403 page', async (t) =>
   await page.waitForLoadState()
   t.notOk(await samePage(page), 'a page load')
   t.match(await page.textContent('body'), /403|Forbidden/i, 'the 403 page answers')
+})
+
+t.test('live-navigate to a forbidden route answers with onForbidden when the app has one', async (t) => {
+  const guarded = await buildApp(t, [['/items', ItemsView], ['/admin', AdminView, { permissions: 'admin.view' }]], {
+    onForbidden: (request, reply) => reply.redirect(`/login?next=${encodeURIComponent(request.url)}`),
+  }, (app) => {
+    app.get('/login', async (_request, reply) => reply.type('text/html').send('<!doctype html><p id="login">sign in first</p>'))
+  })
+  const at = await guarded.listen({ host: '127.0.0.1', port: 0 })
+  const page = await openChromiumPage(t, browser, `${at}/items`)
+  await page.click('#admin')
+  await page.waitForSelector('#login')
+  t.equal(new URL(page.url()).search, '?next=%2Fadmin')
 })
 
 t.test('live-navigate to a page that is not a live route is a page load', async (t) => {
