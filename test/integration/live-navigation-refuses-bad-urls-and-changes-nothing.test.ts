@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildApp } from '../helpers/app.js'
 import { openSocketPage } from '../helpers/live.js'
-import { AdminView, ItemsView, ItemView, resetSeen, seen } from '../fixtures/nav-views.js'
+import { AdminView, BrokenView, ItemsView, ItemView, resetSeen, seen } from '../fixtures/nav-views.js'
 import { sealFlash } from '../../lib/navigation.js'
 import { SECRET } from '../helpers/app.js'
 
@@ -11,7 +11,7 @@ import { SECRET } from '../helpers/app.js'
 
 const app = await buildApp(t, [
   ['/items', ItemsView], ['/items/:id', ItemView], ['/admin', AdminView, { permissions: 'admin.view' }], ['/bare', AdminView, { layout: false }],
-  ['/files/*', AdminView],
+  ['/files/*', AdminView], ['/broken', BrokenView],
 ], { debug: true }, (app) => {
   app.get('/plain', async () => 'plain')
   app.get('/items/special', async () => 'a plain route beside a live one')
@@ -65,6 +65,8 @@ t.test('bad params frames are refused with a code and change nothing', async (t)
   t.same(seen.params, [], 'handleParams never ran')
   const thrown = await page.send({ t: 'params', id, url: '/items?boom=1' })
   t.same([thrown.code, thrown.handler], ['handler_error', 'handleParams'], 'handleParams that throws is a handler_error')
+  const unrendered = await page.send({ t: 'params', id, url: '/items?page=-1' })
+  t.equal(unrendered.code, 'handler_error', 'a template that throws too')
   page.close()
 })
 
@@ -103,6 +105,8 @@ t.test('bad navigate frames are refused with a code', async (t) => {
   }
   t.equal((await page.send({ t: 'navigate', id: 'lv-AAAAAAAAAA', url: '/items/1' })).code, 'unknown_view', 'from a view that is not joined')
   t.equal(seen.itemMounts, 0, 'nothing was mounted')
+  const broken = await page.send({ t: 'navigate', id, url: '/broken' })
+  t.same([broken.code, String(broken.message)], ['handler_error', 'BrokenView.mount() threw: broken mount'], 'a mount that throws')
   const wild = await page.send({ t: 'navigate', id, url: '/files/a/b' })
   t.equal(wild.t, 'reply', 'a wildcard route is a live route too')
   page.close()
@@ -121,9 +125,11 @@ t.test('handlers: patch, navigate and redirect ride on the reply; bad URLs are h
   for (const handler of ['away', 'elsewhere', 'badPatch', 'badFlash']) {
     const answer = await page.event(handler)
     t.equal(answer.code, 'handler_error', `${handler}: handler_error`)
-    t.match(String(answer.message), /FST_LIVE_NAVIGATION|redirect|navigate|patch|flash/)
+    t.match(String(answer.message), /redirect|navigate|patch|flash|handleParams/)
   }
   t.equal(page.html(), before, 'the page did not move')
+  const boom = await page.event('patchBoom')
+  t.same([boom.code, boom.nav], ['handler_error', undefined], 'handleParams that throws after this.patch(): a handler_error, and the browser is not told the URL')
   page.close()
 })
 

@@ -82,3 +82,8 @@ t.test('Navigator: route patterns it cannot read are left to page loads', async 
   t.equal(nav.match('/static?x=1').route.key, '/static')
   t.same(nav.match('/static?x=1').query, { x: '1' })
 })
+
+t.test('Navigator: a router that throws on a URL makes it no live route', async (t) => {
+  const nav = new Navigator({ findRoute () { throw new Error('bad URI') } } as unknown as ConstructorParameters<typeof Navigator>[0])
+  t.throws(() => nav.match('/x'), { code: 'not_live' })
+})
