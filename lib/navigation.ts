@@ -153,6 +153,18 @@ export class Flash {
   }
 
   get empty (): boolean { return this.#entries.size === 0 }
+
+  /** As JSON data, for a handed-over or parked view (lib/handoff.ts); `undefined` when empty. */
+  state (): Record<string, [string, boolean]> | undefined {
+    return this.#entries.size === 0 ? undefined : Object.fromEntries(this.#entries)
+  }
+
+  restore (state: Record<string, [string, boolean]>): void {
+    for (const kind in state) {
+      const [message, crossed] = state[kind]!
+      if (this.#entries.size < MAX_FLASH_KINDS) this.#entries.set(kind, [String(message).slice(0, MAX_FLASH_CHARS), crossed === true])
+    }
+  }
 }
 
 /**

@@ -62,6 +62,8 @@ interface Handed {
   c?: ChannelState
   /** Parked (its socket dropped): the browser may hold an older render, and these tasks were running. */
   p?: { tasks: string[] }
+  /** Flash messages (lib/navigation.ts Flash). */
+  f?: Record<string, [string, boolean]>
 }
 
 /** A message or a presence change waiting for its view (`handleInfo`, `handlePresence`). */
@@ -178,6 +180,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     // A page rendered over HTTP holds exactly that render; a parked view's page may have missed patches before the drop.
     session.fromHttp = handed.p === undefined
     if (handed.c !== undefined) session.#channelsOf().restore(handed.c)
+    if (handed.f !== undefined) session.#navOf().flash.restore(handed.f)
     session.resumed = handed.p !== undefined
     // Tasks do not travel: each learns it was cut short, once the view is joined again.
     for (const name of handed.p?.tasks ?? []) {
@@ -202,6 +205,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     const channels = this.#channels?.state()
     if (channels !== undefined) handed.c = channels
     if (parked) handed.p = { tasks: this.#tasks?.names() ?? [] }
+    const flash = this.#nav?.flash.state()
+    if (flash !== undefined) handed.f = flash
     return JSON.stringify(handed)
   }
 

@@ -149,6 +149,26 @@ t.test('a redirect carries the flash to the next page load in a signed cookie, o
   page.close()
 })
 
+t.test('a parked view keeps its flash: the render after it resumes still shows it', async (t) => {
+  const { page } = await openSocketPage(app, '/items/8')
+  const id = page.roots[0]!.id
+  const gone = await page.event('remove')
+  t.same(gone.nav, { navigate: '/items' })
+  const reply = await page.send({ t: 'navigate', id, url: '/items' })
+  const root = String(reply.root)
+  t.match(root, /<p id="flash">Deleted item 8<\/p>/)
+  const next = { id: /id="(lv-[\w-]{10})"/.exec(root)![1]!, token: /data-live-token="([^"]+)"/.exec(root)![1]! }
+  await page.send({ t: 'leave', id })
+  await page.send({ t: 'join', ...next })
+  page.close() // dropped: parked, flash and all
+  const again = await openSocketPage(app, '/items/1', { join: false })
+  const resumed = await again.page.send({ t: 'join', ...next })
+  t.match(String(resumed.html), /Deleted item 8/, 'resumed with the render it had')
+  const touched = await again.page.send({ t: 'event', id: next.id, h: 'touch', p: {}, type: 'click' })
+  t.same([touched.t, touched.d, touched.html], ['reply', undefined, undefined], 'a render on the resumed view changes nothing: the flash is still there')
+  again.page.close()
+})
+
 t.test('the default layout puts pageTitle in <title>', async (t) => {
   const res = await app.inject({ url: '/items/4' })
   t.match(res.body, /<title>Item 4<\/title>/)
