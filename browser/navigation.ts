@@ -170,7 +170,8 @@ function announce (text: string): void {
     region.setAttribute(ANNOUNCER, '')
     region.setAttribute('aria-live', 'polite')
     region.setAttribute('aria-atomic', 'true')
-    region.setAttribute('style', 'position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0')
+    // hidden from sight, not from screen readers
+    region.setAttribute('style', 'position:fixed;clip-path:inset(50%)')
     document.body.append(region)
   }
   region.textContent = text
