@@ -1,6 +1,7 @@
 import t from 'tap'
 import { buildApp } from '../helpers/app.js'
 import { openSocketPage } from '../helpers/live.js'
+import { liveStats } from '../../lib/testing.js'
 import { AdminView, BrokenView, ItemsView, ItemView, resetSeen, seen } from '../fixtures/nav-views.js'
 import { sealFlash } from '../../lib/navigation.js'
 import { SECRET } from '../helpers/app.js'
@@ -72,6 +73,7 @@ t.test('bad params frames are refused with a code and change nothing', async (t)
 
 t.test('a navigate frame mounts the route of the URL, which the next join adopts', async (t) => {
   const { page } = await openSocketPage(app, '/items')
+  const views = liveStats(app).views
   const reply = await page.send({ t: 'navigate', id: page.roots[0]!.id, url: '/items/7' })
   t.equal(reply.t, 'reply')
   t.equal(reply.title, 'Item 7')
@@ -84,6 +86,17 @@ t.test('a navigate frame mounts the route of the URL, which the next join adopts
   const joined = await page.send({ t: 'join', id, token })
   t.same([joined.t, joined.html], ['reply', undefined], 'the join adopts the render the page swapped in (a bare reply)')
   t.equal(seen.itemMounts, 1, 'mounted once')
+  // the browser swaps the old root out and leaves it: one view is left, the new one
+  await page.send({ t: 'leave', id: page.roots[0]!.id })
+  t.equal(liveStats(app).views, views, 'the old view ended: the new one took its place')
+  page.close()
+})
+
+t.test('navigations nobody joins are bounded: each waits handoffTtl at most, like an HTTP render', async (t) => {
+  const { page } = await openSocketPage(app, '/items')
+  const before = liveStats(app).views
+  for (let k = 0; k < 20; k++) await page.send({ t: 'navigate', id: page.roots[0]!.id, url: `/items/${k}` })
+  t.equal(liveStats(app).views, before + 20, 'each waits for its join in the handoff store (bounded by its size and handoffTtl)')
   page.close()
 })
 
