@@ -26,9 +26,13 @@ let ownTitle = ''
 
 export function listenNavigation (doc: Document): void {
   ownTitle = doc.title
+  // The bundle restores scroll itself, so a reload (or a page load back to
+  // an entry of ours) must too: the entry remembers where it was.
   history.scrollRestoration = 'manual'
+  const saved = (history.state as Entry | null)?.scroll
   const el = mainRootEl()
-  if (el) replaceEntry({ live: 1, root: el.id, scroll: scrollY })
+  if (el) replaceEntry({ live: 1, root: el.id, scroll: saved ?? scrollY })
+  if (saved) scrollTo(0, saved)
   doc.addEventListener('click', onClick)
   addEventListener('popstate', onPop)
   // The entry keeps its scroll position up to date: a popstate has already left it.

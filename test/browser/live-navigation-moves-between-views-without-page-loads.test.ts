@@ -136,6 +136,10 @@ t.test('back and forward restore the scroll position; a new navigation starts at
   await until(page, '#item', 'item=1')
   await page.waitForFunction(() => scrollY === 700)
   t.pass('scroll restored both ways')
+  await page.reload()
+  await waitConnected(page)
+  await page.waitForFunction(() => scrollY === 700)
+  t.pass('and after a reload')
 })
 
 t.test('50 navigations, then back and forward through all of them, all work', async (t) => {
