@@ -21,6 +21,8 @@ type How = 'push' | 'replace' | 'pop'
 /** The latest navigation; answers to older ones are dropped. */
 let seq = 0
 let saveTimer: ReturnType<typeof setTimeout> | undefined
+/** The path and query the page's view shows. */
+let shown = location.pathname + location.search
 /** The title a view without `pageTitle` shows: the page's own. */
 let ownTitle = ''
 
@@ -74,6 +76,8 @@ function onPop (e: PopStateEvent): void {
   const root = mainRoot()
   const url = new URL(location.href)
   if (!root) return location.reload()
+  // back from a fragment of this very page: the view already shows it
+  if (state.root === root.id && url.pathname + url.search === shown) return
   if (state.root === root.id) void patch(root, url, 'pop', state.scroll)
   else void navigate(root, url, 'pop', state.scroll)
 }
@@ -144,6 +148,7 @@ function load (url: URL, how: How): void {
 
 /** The history entry of the view now shown; `scroll`: where to scroll (`null`: stay). */
 function commit (how: How, url: URL, root: string, scroll: number | null): void {
+  shown = url.pathname + url.search
   const entry: Entry = { live: 1, root, scroll: scroll ?? scrollY }
   if (how === 'push') history.pushState(entry, '', url.href)
   else replaceEntry(entry, how === 'replace' ? url.href : undefined)

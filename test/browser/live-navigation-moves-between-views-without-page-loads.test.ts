@@ -78,6 +78,22 @@ t.test('this.patch() from a handler: handleParams, one render, the URL pushed or
   t.ok(await samePage(page))
 })
 
+t.test('back from a fragment link of the page runs nothing on the server', async (t) => {
+  const page = await open(t, '/items')
+  await page.click('#next')
+  await until(page, '#page', 'page=2 filter=')
+  await page.evaluate(() => { location.hash = 'bottom' })
+  await page.waitForFunction(() => location.hash === '#bottom')
+  await forgetRecorded(page)
+  resetSeen()
+  await page.goBack()
+  await page.waitForFunction(() => location.hash === '')
+  // a patch after it: had the back sent one, its reply would come first
+  await page.click('#next')
+  await until(page, '#page', 'page=3 filter=')
+  t.same(seen.params, ['/items?page=3'], 'only the click ran handleParams')
+})
+
 t.test('the token follows the URL: a rejoin after a patch mounts the patched page', async (t) => {
   const page = await open(t, '/items')
   await page.click('#next')
