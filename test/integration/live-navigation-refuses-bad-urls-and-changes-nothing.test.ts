@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildApp } from '../helpers/app.js'
 import { openSocketPage } from '../helpers/live.js'
-import { liveStats } from '../../lib/testing.js'
+import { liveStats, openLive } from '../../lib/testing.js'
 import { AdminView, BrokenView, ItemsView, ItemView, resetSeen, seen } from '../fixtures/nav-views.js'
 import { sealFlash } from '../../lib/navigation.js'
 import { SECRET } from '../helpers/app.js'
@@ -180,6 +180,24 @@ t.test('a parked view keeps its flash: the render after it resumes still shows i
   const touched = await again.page.send({ t: 'event', id: next.id, h: 'touch', p: {}, type: 'click' })
   t.same([touched.t, touched.d, touched.html], ['reply', undefined, undefined], 'a render on the resumed view changes nothing: the flash is still there')
   again.page.close()
+})
+
+t.test('fastify-live/testing: page.patch() and page.navigate() do what the browser does', async (t) => {
+  const page = await openLive(app, '/items')
+  const views = liveStats(app).views
+  const patched = await page.patch('/items?page=4')
+  t.equal(patched.t, 'reply')
+  t.match(page.html(), /page=4/)
+  const refused = await page.navigate('/admin')
+  t.equal(refused.code, 'forbidden')
+  t.match(page.html(), /page=4/, 'a refused navigate leaves the page as it was')
+  const moved = await page.navigate('/items/9')
+  t.equal(moved.t, 'reply')
+  t.equal(page.roots.length, 1)
+  t.match(page.html(), /item=9/)
+  t.match(String((await page.event('remove')).nav?.navigate), '/items', 'the new view is joined: its handlers answer')
+  t.equal(liveStats(app).views, views, 'the old view left')
+  page.close()
 })
 
 t.test('the default layout puts pageTitle in <title>', async (t) => {
