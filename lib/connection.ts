@@ -5,7 +5,7 @@ import type { Core } from './core.js'
 import type { WireErrorCode } from './errors.js'
 import { missingPermissions } from './permissions.js'
 import { navigate } from './navigate.js'
-import { errorFrame, replyFrame, tooDeep, validateFrame, type InboundFrame, type JoinFrame } from './protocol.js'
+import { errorFrame, replyFrame, tooDeep, validateFrame, type InboundFrame, type JoinFrame, type UrlFrame } from './protocol.js'
 import { FRAME_COST, RateLimiter } from './rate-limit.js'
 import { Session, type Outbox } from './session.js'
 import { SnapshotBudget } from './snapshots.js'
@@ -165,19 +165,13 @@ export class Connection implements Outbox {
   }
 
   #dispatch (frame: InboundFrame, bytes: number): void {
-    if (frame.t === 'join') {
-      this.#joins = this.#joins.then(() => this.#join(frame)).catch((err) => {
-        this.#request.log.error({ err }, 'fastify-live: join failed')
-        this.#refuse('join_refused', 'the join failed', frame.ref, frame.id)
-      })
-      return
-    }
-    if (frame.t === 'navigate') {
-      // In the joins' order: the new view's join, which follows the answer, finds it handed over.
-      if (!this.#charge(FRAME_COST.join - 1, frame.ref, frame.id)) return
-      this.#joins = this.#joins.then(async () => { if (!this.#closed) this.sendText(await navigate(this.#core, this.#request, this.#views.get(frame.id), frame)) }).catch((err) => {
-        this.#request.log.error({ err }, 'fastify-live: navigate failed')
-        this.#refuse('handler_error', 'the navigation failed', frame.ref, frame.id)
+    if (frame.t === 'join' || frame.t === 'navigate') {
+      // A navigate (lib/navigate.ts) mounts a view too: in the joins' order, so the join that follows its answer finds it handed over.
+      if (frame.t === 'navigate' && !this.#charge(FRAME_COST.join - 1, frame.ref, frame.id)) return
+      const work = frame.t === 'join' ? () => this.#join(frame) : () => this.#navigate(frame)
+      this.#joins = this.#joins.then(work).catch((err) => {
+        this.#request.log.error({ err }, `fastify-live: ${frame.t} failed`)
+        this.#refuse('join_refused', `the ${frame.t} failed`, frame.ref, frame.id)
       })
       return
     }
@@ -264,6 +258,10 @@ export class Connection implements Outbox {
     const joined = session.attach(this, this.#request)
     // `fresh`: mounted anew here (nothing was handed over or parked): the page may recover its forms (docs/reconnects.md).
     this.sendText(replyFrame(frame.ref, frame.id, joined.v, (joined.html === undefined ? '' : `,"html":${JSON.stringify(joined.html)}`) + (fresh ? ',"fresh":true' : '')))
+  }
+
+  async #navigate (frame: UrlFrame): Promise<void> {
+    if (!this.#closed) this.sendText(await navigate(this.#core, this.#request, this.#views.get(frame.id), frame))
   }
 
   #refuse (code: WireErrorCode, detail: string, ref?: number, id?: string): void {
