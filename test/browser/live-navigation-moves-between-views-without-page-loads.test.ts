@@ -2,7 +2,7 @@ import t from 'tap'
 import type { Page } from 'playwright-core'
 import { buildApp } from '../helpers/app.js'
 import { launchBrowser, openChromiumPage, waitConnected } from '../helpers/browser.js'
-import { forgetRecorded, socketCount, wire } from '../helpers/recorder.js'
+import { closeSocket, forgetRecorded, socketCount, wire } from '../helpers/recorder.js'
 import { AdminView, ItemsView, ItemView, resetSeen, seen } from '../fixtures/nav-views.js'
 
 // Live navigation in Chromium (API.md §9): live-patch and live-navigate
@@ -133,6 +133,29 @@ t.test('live-navigate mounts another route over the same socket: title, focus, a
   await until(page, '#page', 'page=1 filter=')
   await waitConnected(page)
   t.equal(await socketCount(page), 1)
+})
+
+t.test('a reconnect after a patch and a navigate brings back the view of the current URL', async (t) => {
+  const page = await open(t, '/items')
+  await page.click('#item-2')
+  await until(page, '#item', 'item=2')
+  await waitConnected(page)
+  await closeSocket(page)
+  await page.waitForFunction(() => (window as any).__live.sockets.length === 2 && document.querySelector('[data-live-root]')!.classList.contains('live-connected'))
+  await page.click('#back')
+  await until(page, '#page', 'page=1 filter=')
+  await waitConnected(page)
+  await page.click('#next')
+  await until(page, '#page', 'page=2 filter=')
+  resetSeen()
+  await closeSocket(page, 1)
+  await page.waitForFunction(() => (window as any).__live.sockets.length === 3 && document.querySelector('[data-live-root]')!.classList.contains('live-connected'))
+  await page.click('#next')
+  await until(page, '#page', 'page=3 filter=')
+  // closed by the page, the socket ended its views: the rejoin mounted the view from its token, which followed the URL
+  t.equal(seen.itemsMounts, 1, 'mounted again on the rejoin')
+  t.same(seen.params, ['/items?page=2', '/items?page=3'], 'with the patched URL, and the next patch went on from page 2')
+  t.ok(await samePage(page))
 })
 
 t.test('back and forward restore the scroll position; a new navigation starts at the top', async (t) => {
