@@ -181,6 +181,19 @@ export class NavState {
   /** The title the browser shows (`undefined`: as the HTTP render left it). */
   title: string | undefined
 
+  /** `this.navigate(url)`: the browser navigates after the reply. */
+  navigate (url: string, view: string): void {
+    if (localPath(url) === null) throw new FST_LIVE_NAVIGATION(`${view}.navigate(${JSON.stringify(url)}): live navigation goes to a path of this site ("/items/7"); for another origin use this.redirect(url, { external: true })`)
+    this.send({ navigate: url })
+  }
+
+  /** `this.redirect(url, { external })`: a page load after the reply, the flash sealed for it. */
+  redirect (url: string, external: boolean, view: string, secret: string): void {
+    const to = redirectUrl(url, external, view)
+    const carried = this.flash.cross()
+    this.send(carried === undefined ? { redirect: to } : { redirect: to, flash: sealFlash(secret, carried) })
+  }
+
   /** `,"nav":{...}` (and `more` members, already JSON) for the next reply or patch. */
   send (nav: Record<string, unknown>, more = ''): void {
     this.#members = `,"nav":${JSON.stringify(nav)}${more}`

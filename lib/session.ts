@@ -7,7 +7,7 @@ import { FST_LIVE_HANDLER, FST_LIVE_NAVIGATION, WireError, type WireErrorCode } 
 import { JobQueue, type Job } from './job-queue.js'
 import { jsonDataProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
-import { localPath, NavState, redirectUrl, sealFlash, type Target } from './navigation.js'
+import { NavState, type Target } from './navigation.js'
 import { missingPermissions } from './permissions.js'
 import { changeMembers, errorFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame, type UrlFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
@@ -496,16 +496,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     this.#navOf().patch = { target, replace }
   }
 
-  navigateTo (url: string): void {
-    if (localPath(url) === null) throw new FST_LIVE_NAVIGATION(`${this.#info.name}.navigate(${JSON.stringify(url)}): live navigation goes to a path of this site ("/items/7"); for another origin use this.redirect(url, { external: true })`)
-    this.#navOf().send({ navigate: url })
-  }
-
-  redirectTo (url: string, external: boolean): void {
-    const to = redirectUrl(url, external, this.#info.name)
-    const carried = this.#navOf().flash.cross()
-    this.#nav!.send(carried === undefined ? { redirect: to } : { redirect: to, flash: sealFlash(this.#core.opts.secret, carried) })
-  }
+  navigateTo (url: string): void { this.#navOf().navigate(url, this.#info.name) }
+  redirectTo (url: string, external: boolean): void { this.#navOf().redirect(url, external, this.#info.name, this.#core.opts.secret) }
 
   putFlash (kind: string, message: string): void {
     this.#navOf().flash.put(kind, message, this.#info.name)
