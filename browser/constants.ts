@@ -42,6 +42,13 @@ export const VIEWPORT_TOP = 'live-viewport-top'
 export const UPLOAD = 'live-upload'
 export const DROP_TARGET = 'live-drop-target'
 export const UPLOAD_PREVIEW = 'live-upload-preview'
+/** On an `<a href>`: live navigation (API.md §9, browser/navigation.ts) */
+export const LINK_PATCH = 'live-patch'
+export const LINK_NAVIGATE = 'live-navigate'
+/** The visually hidden `aria-live` region that announces a navigation's title */
+export const ANNOUNCER = 'data-live-announcer'
+/** The cookie a redirect's flash rides in (lib/navigation.ts FLASH_COOKIE) */
+export const FLASH_COOKIE = 'live_flash'
 
 // Classes
 export const CONNECTED = 'live-connected'
@@ -49,6 +56,8 @@ export const DISCONNECTED = 'live-disconnected'
 export const PENDING = 'live-pending'
 export const OPTIMISTIC_ERROR = 'live-optimistic-error'
 export const ARIA_BUSY = 'aria-busy'
+/** On `<html>` while a live navigation is in flight */
+export const NAVIGATING = 'live-navigating'
 
 // DOM events, dispatched on the live root (bubbling) or the document
 export const EV_CONNECTED = 'live:connected'
@@ -56,6 +65,9 @@ export const EV_DISCONNECTED = 'live:disconnected'
 export const EV_PATCHED = 'live:patched'
 export const EV_ERROR = 'live:error'
 export const EV_DEBUG = 'live:debug'
+/** On the document, around a live navigation (`detail: { url, kind }`) */
+export const EV_NAVIGATE_START = 'live:navigate-start'
+export const EV_NAVIGATE_END = 'live:navigate-end'
 
 export const DEFAULT_SOCKET = '/_live/socket'
 export const OPTIMISTIC_ERROR_MS = 2000

@@ -7,6 +7,7 @@ import { loadUploads } from './upload-loader.js'
 import { hooks, listenHooks, setHookSender } from './hooks.js'
 import { settleAll } from './morph.js'
 import { listenViewport, setViewportSender } from './viewport.js'
+import { listenNavigation } from './navigation.js'
 
 declare global {
   interface Window { live?: object }
@@ -36,6 +37,7 @@ function start (): void {
   const url = new URL(script?.getAttribute(SOCKET) || DEFAULT_SOCKET, location.href)
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:'
   boot(url.href)
+  listenNavigation(document)
 }
 
 // Loaded twice (two script tags), the second copy stays out of the way.

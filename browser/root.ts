@@ -28,6 +28,10 @@ export interface Policy {
 export interface RootContext { socket: Socket, reloader: Reloader }
 
 const enum Phase { Idle, Joining, Joined, Refused, Left }
+
+/** What live navigation does with a frame's `nav`, `token` and `title` (browser/navigation.ts sets it). */
+let navigated: (root: LiveRoot, a: Reply | Patch) => void = () => {}
+export function onNavigated (fn: typeof navigated): void { navigated = fn }
 const NONE: Policy = {}
 
 /** One live view on the page: its join, version, cache and replies. */
@@ -237,6 +241,17 @@ export class LiveRoot {
     this.applyRender(a, trusted)
     // after the render they came with (hooks it mounted included)
     if (a.ev) this.deliver(a.ev)
+    if (a.nav || a.token || a.title !== undefined) navigated(this, a)
+  }
+
+  /** A frame of live navigation for this view (`params`, `navigate`); a reply with a render applies like an event's. Errors are the caller's. */
+  async navigation (frame: Outgoing): Promise<Answer> {
+    const a = await this.send(frame)
+    if (a.t === 'reply' && a.root === undefined) {
+      this.cache.keep(a.keep)
+      this.apply(a, false)
+    }
+    return a
   }
 
   private applyRender (a: Reply | Patch, trusted: boolean): void {

@@ -15,8 +15,21 @@ export interface Reply {
   ev?: Array<[string, unknown]>
   /** An upload frame's valid files: `[index, url, ref]` */
   up?: Array<[number, string, string]>
+  /** navigate: the new view's root element */
+  root?: string
+}
+/** Live navigation members of a reply or patch (browser/navigation.ts) */
+export interface NavMembers {
+  /** what a handler asked for: `this.patch`, `this.navigate`, `this.redirect` */
+  nav?: { patch?: string, replace?: boolean, navigate?: string, redirect?: string, flash?: string }
+  /** the mount token of the view's new URL */
+  token?: string
+  /** the new `document.title` (`null`: the page's own) */
+  title?: string | null
 }
 export interface Patch { t: 'patch', id: string, v: number, html?: string, d?: [string, string], keep?: string[], ev?: Array<[string, unknown]> }
+export interface Reply extends NavMembers {}
+export interface Patch extends NavMembers {}
 /** Events of `this.pushEvent` that no reply or patch carried */
 export interface Push { t: 'push', id: string, ev: Array<[string, unknown]> }
 export interface ErrorFrame {

@@ -4,7 +4,8 @@ import type { WebSocket } from 'ws'
 import type { Core } from './core.js'
 import type { WireErrorCode } from './errors.js'
 import { missingPermissions } from './permissions.js'
-import { errorFrame, replyFrame, tooDeep, validateFrame, type InboundFrame, type JoinFrame } from './protocol.js'
+import { navigate } from './navigate.js'
+import { errorFrame, replyFrame, tooDeep, validateFrame, type InboundFrame, type JoinFrame, type UrlFrame } from './protocol.js'
 import { FRAME_COST, RateLimiter } from './rate-limit.js'
 import { Session, type Outbox } from './session.js'
 import { SnapshotBudget } from './snapshots.js'
@@ -185,10 +186,13 @@ export class Connection implements Outbox {
   }
 
   #dispatch (frame: InboundFrame, bytes: number): void {
-    if (frame.t === 'join') {
-      this.#joins = this.#joins.then(() => this.#join(frame)).catch((err) => {
-        this.#request.log.error({ err }, 'fastify-live: join failed')
-        this.#refuse('join_refused', 'the join failed', frame.ref, frame.id)
+    if (frame.t === 'join' || frame.t === 'navigate') {
+      // A navigate (lib/navigate.ts) mounts a view too: in the joins' order, so the join that follows its answer finds it handed over.
+      if (frame.t === 'navigate' && !this.#charge(FRAME_COST.join - 1, frame.ref, frame.id)) return
+      const work = frame.t === 'join' ? () => this.#join(frame) : () => this.#navigate(frame)
+      this.#joins = this.#joins.then(work).catch((err) => {
+        this.#request.log.error({ err }, `fastify-live: ${frame.t} failed`)
+        this.#refuse('join_refused', `the ${frame.t} failed`, frame.ref, frame.id)
       })
       return
     }
@@ -210,6 +214,7 @@ export class Connection implements Outbox {
         break
       case 'recover': queued = session.enqueue(session.handleRecover, frame, bytes); break
       case 'upload': queued = session.enqueue(session.handleUpload, frame, bytes); break
+      case 'params': queued = session.enqueue(session.handleUrl, frame, bytes); break
       case 'leave':
         this.#views.delete(frame.id)
         session.end()
@@ -242,7 +247,7 @@ export class Connection implements Outbox {
       if (missing !== null) return this.#refuse('forbidden', `the route ${route.key} requires ${missing}`, frame.ref, frame.id)
     }
     if (!this.#charge(FRAME_COST.join - 1, frame.ref, frame.id)) return
-    const init = { routeKey: claims.r, chain: claims.c, params: claims.a, query: claims.q, props: claims.p, request: this.#request, id: claims.i }
+    const init = { routeKey: claims.r, chain: claims.c, params: claims.a, query: claims.q, props: claims.p, request: this.#request, id: claims.i, url: claims.u }
     const handed = await core.handoff.take(frame.id)
     let session: Session | undefined
     let fresh = false
@@ -275,6 +280,10 @@ export class Connection implements Outbox {
     const joined = session.attach(this, this.#request)
     // `fresh`: mounted anew here (nothing was handed over or parked): the page may recover its forms (docs/reconnects.md).
     this.sendText(replyFrame(frame.ref, frame.id, joined.v, (joined.html === undefined ? '' : `,"html":${JSON.stringify(joined.html)}`) + (fresh ? ',"fresh":true' : '')))
+  }
+
+  async #navigate (frame: UrlFrame): Promise<void> {
+    if (!this.#closed) this.sendText(await navigate(this.#core, this.#request, this.#views.get(frame.id), frame))
   }
 
   #refuse (code: WireErrorCode, detail: string, ref?: number, id?: string): void {

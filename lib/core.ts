@@ -7,6 +7,7 @@ import type { ViewCatalog, ViewInfo } from './catalog.js'
 import type { Session } from './session.js'
 import type { Engines } from './channels.js'
 import type { UploadStore } from './uploads.js'
+import type { Navigator } from './navigation.js'
 
 /** A route declared with `app.live()`. */
 export interface LiveRoute {
@@ -36,6 +37,8 @@ export interface Core {
   readonly signer: TokenSigner
   readonly handoff: Handoff<Session>
   readonly routes: Map<string, LiveRoute>
+  /** Which live route a URL names (live navigation, lib/navigation.ts). */
+  readonly navigator: Navigator
   readonly stats: LiveStats
   /** Publish/subscribe and presence: in this process, or over Redis. */
   readonly engines: Engines

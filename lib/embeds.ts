@@ -103,6 +103,8 @@ export interface Rendering {
   readonly scripts: Html
   /** Validation messages per field of the last call refused for its params. */
   readonly errors: Readonly<Record<string, string>>
+  /** The flash message of `kind` (live navigation), or `''`. */
+  flashOf (kind: string): string
 }
 
 /**
@@ -129,6 +131,8 @@ export const helpers = Object.freeze({
   scripts: (): Html => current().scripts,
   /** `{{ live.errors.title }}`: the message for a field of the last call refused for its params (API.md §3). */
   get errors (): Readonly<Record<string, string>> { return current().errors },
+  /** `{{ live.flash('info') }}`: the view's flash message of that kind, or `''` (API.md §9). */
+  flash: (kind: string): string => current().flashOf(kind),
 })
 
 function current (): Rendering {

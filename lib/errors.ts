@@ -25,6 +25,10 @@ export const FST_LIVE_BUNDLE_MISSING = createError(
   500,
 )
 
+// Thrown at run time by a handler's this.patch / navigate / redirect / flash
+// when it names a URL or a message live navigation cannot take (lib/navigation.ts).
+export const FST_LIVE_NAVIGATION = createError('FST_LIVE_NAVIGATION', 'fastify-live: %s', 500, TypeError)
+
 // Thrown at run time by publish, track and subscribe when server code hands
 // them something that cannot cross processes (lib/json-data.ts says why).
 export const FST_LIVE_PUBLISH = createError('FST_LIVE_PUBLISH', 'fastify-live: cannot publish to %s: %s', 500, TypeError)
@@ -43,6 +47,7 @@ export const FST_LIVE_TOPIC = createError(
 export type WireErrorCode =
   | 'bad_message' | 'too_large' | 'rate_limited' | 'unknown_view' | 'join_refused'
   | 'unknown_handler' | 'invalid_params' | 'forbidden' | 'handler_error' | 'busy'
+  | 'bad_url' | 'not_live'
 
 /**
  * A refusal or failure meant for the browser. `detail` is shown only in
@@ -65,4 +70,6 @@ export const GENERIC_MESSAGES: Record<WireErrorCode, string> = {
   forbidden: 'You do not have permission to do that.',
   handler_error: 'Something went wrong.',
   busy: 'The server is busy with this view; try again.',
+  bad_url: 'That address cannot be opened here.',
+  not_live: 'That address is not a live page.',
 }

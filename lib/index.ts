@@ -2,7 +2,7 @@ import plugin from './plugin.js'
 
 export default plugin
 export { LiveView } from './view.js'
-export type { LiveEvent, MountContext, LiveViewClass, PresenceList, PresenceChange } from './view.js'
+export type { LiveEvent, MountContext, ParamsContext, LiveViewClass, PresenceList, PresenceChange } from './view.js'
 export {
   eventHandler, debounce, throttle, optimistic, cache, clientState, loading, permissionRequired, background,
 } from './decorators.js'

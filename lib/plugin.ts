@@ -25,6 +25,7 @@ import { ViewCatalog } from './catalog.js'
 import { watchTemplates } from './template-watch.js'
 import { UploadStore } from './uploads.js'
 import { registerUploadRoute } from './upload-route.js'
+import { FLASH_COOKIE, flashCookie, Navigator, openFlash } from './navigation.js'
 
 /** Options of one live route. */
 export interface LiveRouteOptions {
@@ -99,6 +100,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     signer: new TokenSigner(opts.secret, opts.tokenMaxAge),
     handoff: new Handoff<Session>('handoff' in engines ? engines.handoff : new MemoryHandoffStore(MAX_HANDED, MAX_HANDED_CHARS), opts.handoffTtl, MAX_HANDED),
     routes: new Map(),
+    navigator: new Navigator(app),
     stats: { views: 0, tasks: 0, sockets: 0, topics: 0, renders: 0 },
     engines,
     log: app.log,
@@ -158,6 +160,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     if (core.routes.has(key)) throw new FST_LIVE_ROUTE(`app.live('${key}') is declared twice`)
     const route: LiveRoute = { key, info, permissions, layout: layoutName }
     core.routes.set(key, route)
+    core.navigator.add(route)
 
     this.get(path, { errorHandler: pageError }, async (request: FastifyRequest, reply: FastifyReply) => {
       if (permissions.length > 0) {
@@ -167,8 +170,12 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
           return reply.code(403).type('text/html; charset=utf-8').send(forbidden(forbiddenLayout, opts.debug ? `${key} requires ${missing}` : ''))
         }
       }
+      // A redirect's flash (lib/navigation.ts) shows on this page, once.
+      const sealed = flashCookie(request)
+      if (sealed !== undefined) reply.header('set-cookie', `${FLASH_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax`)
       const session = await Session.mount(core, info, {
         routeKey: key, chain: [], params: request.params as Record<string, string>, query: request.query as Record<string, unknown>, props: {}, request,
+        url: request.url, flash: openFlash(opts.secret, sealed),
       })
       let root: string
       try {

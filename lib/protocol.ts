@@ -14,7 +14,9 @@ export interface LeaveFrame { t: 'leave', ref: number, id: string }
 export interface RecoverFrame { t: 'recover', ref: number, id: string, forms: Array<{ h: string, p: Record<string, unknown> }> }
 /** Files chosen or dropped for the upload `name` (docs/uploads.md): validated before any byte is sent. */
 export interface UploadFrame { t: 'upload', ref: number, id: string, name: string, files: Array<{ name: string, size: number, type: string }> }
-export type InboundFrame = JoinFrame | EventFrame | StateFrame | RenderFrame | LeaveFrame | RecoverFrame | UploadFrame
+/** Live navigation (lib/navigation.ts): `params` moves the view `id` to `url` (handleParams); `navigate` replaces it with the live route of `url`. */
+export interface UrlFrame { t: 'params' | 'navigate', ref: number, id: string, url: string }
+export type InboundFrame = JoinFrame | EventFrame | StateFrame | RenderFrame | LeaveFrame | RecoverFrame | UploadFrame | UrlFrame
 
 const ref = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }
 const id = { type: 'string', pattern: '^lv-[A-Za-z0-9_-]{10}$' }
@@ -28,7 +30,7 @@ const frame = (t: string, props: Record<string, unknown> = {}, required: string[
 
 const schema = {
   type: 'object',
-  properties: { t: { enum: ['join', 'event', 'state', 'render', 'leave', 'recover', 'upload'] } },
+  properties: { t: { enum: ['join', 'event', 'state', 'render', 'leave', 'recover', 'upload', 'params', 'navigate'] } },
   required: ['t'],
   discriminator: { propertyName: 't' },
   oneOf: [
@@ -68,6 +70,8 @@ const schema = {
         },
       },
     }, ['name', 'files']),
+    frame('params', { url: { type: 'string', minLength: 1, maxLength: 2048 } }, ['url']),
+    frame('navigate', { url: { type: 'string', minLength: 1, maxLength: 2048 } }, ['url']),
   ],
 }
 

@@ -3,12 +3,13 @@ import { Channels, type ChannelHost, type ChannelState } from './channels.js'
 import type { Core } from './core.js'
 import type { HandlerEntry } from './dispatch.js'
 import { Embeds, helpers, renderWith, type EmbedHost, type Rendering } from './embeds.js'
-import { FST_LIVE_HANDLER, WireError, type WireErrorCode } from './errors.js'
+import { FST_LIVE_HANDLER, FST_LIVE_NAVIGATION, WireError, type WireErrorCode } from './errors.js'
 import { JobQueue, type Job } from './job-queue.js'
 import { jsonDataProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
+import { NavState, type Target } from './navigation.js'
 import { missingPermissions } from './permissions.js'
-import { changeMembers, errorFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame, type UploadFrame } from './protocol.js'
+import { changeMembers, errorFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame, type UploadFrame, type UrlFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
 import { copyData, sameData, NOT_DATA } from './same-data.js'
 import { streamsOf } from './streams.js'
@@ -46,6 +47,10 @@ export interface SessionInit {
   props: Record<string, unknown>
   request: FastifyRequest
   id?: string
+  /** The page's path and query, for `handleParams` (the routed view only). */
+  url?: string
+  /** Flash messages carried over a navigation or redirect into this view. */
+  flash?: Record<string, string> | undefined
 }
 
 /** A view's state between its HTTP render and its join, as the handoff store keeps it (JSON). */
@@ -59,6 +64,8 @@ interface Handed {
   c?: ChannelState
   /** Parked (its socket dropped): the browser may hold an older render, and these tasks were running. */
   p?: { tasks: string[] }
+  /** Flash messages (lib/navigation.ts Flash). */
+  f?: Record<string, [string, boolean]>
 }
 
 /** A message or a presence change waiting for its view (`handleInfo`, `handlePresence`). */
@@ -97,7 +104,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   readonly #core: Core
   readonly #info: ViewInfo
   /** Where the view was mounted from (what its embeds inherit). */
-  readonly #where: Omit<SessionInit, 'request' | 'id'>
+  #where: Omit<SessionInit, 'request' | 'id' | 'flash'>
   readonly #queue: JobQueue<Session>
   // Made on first use: most views never start a task, cache a result or
   // embed another view, and every session costs heap while it lives.
@@ -133,7 +140,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     this.#core = core
     this.#info = info
     // Not the request: the join's replaces it, and the page's must not live on with the view.
-    this.#where = { routeKey: init.routeKey, chain: init.chain, params: init.params, query: init.query, props: init.props }
+    this.#where = { routeKey: init.routeKey, chain: init.chain, params: init.params, query: init.query, props: init.props, url: init.url }
     this.id = init.id ?? newRootId()
     this.request = init.request
     this.log = init.request.log
@@ -145,6 +152,9 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
 
   get info (): ViewInfo { return this.#info }
 
+  /** The route of a routed view (`undefined` for an embed): what a navigation leaves. */
+  get routeKey (): string | undefined { return this.#where.chain.length === 0 ? this.#where.routeKey : undefined }
+
   /** Create the view, set its props and run `mount()`. */
   static async mount (core: Core, info: ViewInfo, init: SessionInit): Promise<Session> {
     const session = new Session(core, info, init)
@@ -152,7 +162,9 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       Object.assign(session.view, init.props)
       // a view mounted anew: the browser's items of an earlier mount go (lib/streams.ts)
       streamsOf(session.view)?.resetAll()
+      if (init.flash !== undefined) session.#navOf().flash.arrive(init.flash)
       await session.view.mount({ params: init.params, query: init.query, request: init.request, props: init.props })
+      if (init.chain.length === 0 && init.url !== undefined) await session.view.handleParams?.({ params: init.params, query: init.query, url: init.url })
     } catch (err) {
       session.close()
       throw err
@@ -174,6 +186,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     // A page rendered over HTTP holds exactly that render; a parked view's page may have missed patches before the drop.
     session.fromHttp = handed.p === undefined
     if (handed.c !== undefined) session.#channelsOf().restore(handed.c)
+    if (handed.f !== undefined) session.#navOf().flash.restore(handed.f)
     session.resumed = handed.p !== undefined
     // Tasks do not travel: each learns it was cut short, once the view is joined again.
     for (const name of handed.p?.tasks ?? []) {
@@ -198,6 +211,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     const channels = this.#channels?.state()
     if (channels !== undefined) handed.c = channels
     if (parked) handed.p = { tasks: this.#tasks?.names() ?? [] }
+    const flash = this.#nav?.flash.state()
+    if (flash !== undefined) handed.f = flash
     return JSON.stringify(handed)
   }
 
@@ -243,9 +258,15 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   async renderRoot (): Promise<string> {
     const html = await this.#renderInner()
     this.#last.text = html
+    if (this.view.pageTitle !== undefined) this.#navOf().title = this.view.pageTitle
+    return `<div id="${this.id}" data-live-root data-live-token="${this.#token()}"${this.#info.rootAttrs}>${html}</div>`
+  }
+
+  /** The mount token of where the view is now: a rejoin after a patch mounts (or resumes) the patched URL. */
+  #token (): string {
     const where = this.#where
-    const token = this.#core.signer.sign({ r: where.routeKey, c: where.chain, i: this.id, a: where.params, q: where.query, p: where.props })
-    return `<div id="${this.id}" data-live-root data-live-token="${token}"${this.#info.rootAttrs}>${html}</div>`
+    const claims = { r: where.routeKey, c: where.chain, i: this.id, a: where.params, q: where.query, p: where.props }
+    return this.#core.signer.sign(where.url === undefined ? claims : { ...claims, u: where.url })
   }
 
   /** Join: attach to a socket. The browser holds `html` only if the page was just rendered. */
@@ -370,6 +391,8 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #handled (entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame, failure: { err: unknown } | undefined): Promise<void> | undefined {
     if (entry.loading !== undefined) (this.view as any)[entry.loading] = false
     if (this.closed) return undefined
+    const moving = failure === undefined ? this.#nav?.patch : undefined
+    if (moving !== undefined) return this.#patchAfter(moving, entry, params, frame)
     const changed = this.#render()
     if (typeof changed !== 'boolean') return changed.then((c) => this.#answer(entry, params, frame, failure, c))
     this.#answer(entry, params, frame, failure, changed)
@@ -396,6 +419,105 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     // does a submit's: the browser gives the form the server's values (a
     // text box clears after "Add"), also when the form's HTML did not change.
     this.#reply(frame.ref, changed, extra, entry.cache !== undefined || frame.type === 'submit')
+  }
+
+  // ---- live navigation (lib/navigation.ts) ---------------------------------
+
+  #nav: NavState | undefined
+
+  #navOf (): NavState {
+    return (this.#nav ??= new NavState())
+  }
+
+  /** The live route of `url`, which must be this view's own (a patch never moves a view to another route). */
+  #samePattern (url: unknown): Target {
+    const target = this.#core.navigator.match(url)
+    if (target.route.key !== this.#where.routeKey || this.#where.chain.length > 0) {
+      throw new WireError('bad_url', `${target.url} is the route ${target.route.key}; a patch stays within ${this.#where.chain.length > 0 ? 'the page\'s routed view' : this.#where.routeKey} (to open another route, navigate to it)`)
+    }
+    return target
+  }
+
+  /** The view moves to `target`: its flash crosses a navigation, its token follows, `handleParams` runs. */
+  async #moveTo (target: Target): Promise<void> {
+    this.#navOf().flash.cross()
+    this.#where = { ...this.#where, params: target.params, query: target.query, url: target.url }
+    await this.view.handleParams?.({ params: target.params, query: target.query, url: target.url })
+  }
+
+  /** `this.patch(url)` in a handler: `handleParams` runs after it, then the one render, whose reply tells the browser the URL. */
+  async #patchAfter (moving: { target: Target, replace: boolean }, entry: HandlerEntry, params: Record<string, unknown>, frame: EventFrame): Promise<void> {
+    this.#nav!.patch = undefined
+    let failure: { err: unknown } | undefined
+    try {
+      await this.#moveTo(moving.target)
+      this.#nav!.send({ patch: moving.target.url, replace: moving.replace }, `,"token":"${this.#token()}"`)
+    } catch (err) {
+      failure = { err }
+    }
+    return this.#handled(entry, params, frame, failure)
+  }
+
+  /** A `params` frame (a `live-patch` link, back or forward within the view): `handleParams`, one render, a reply like an event's. */
+  async handleUrl (frame: UrlFrame): Promise<void> {
+    if (this.closed) return
+    let target: Target
+    try {
+      target = this.#samePattern(frame.url)
+    } catch (err) {
+      return this.#error((err as WireError).code, (err as WireError).detail, { ref: frame.ref })
+    }
+    let failure: unknown
+    try {
+      await this.#moveTo(target)
+    } catch (err) {
+      failure = err
+    }
+    let changed: boolean
+    try {
+      changed = await this.#render()
+    } catch (err) {
+      return this.#renderFailed(err, { ref: frame.ref })
+    }
+    if (failure !== undefined) {
+      if (changed) this.#sendPatch()
+      this.log.error({ err: failure, view: this.#info.name }, 'fastify-live: handleParams threw')
+      return this.#error('handler_error', `${this.#info.name}.handleParams() threw: ${errorMessage(failure)}`, { ref: frame.ref, handler: 'handleParams' })
+    }
+    this.#reply(frame.ref, changed, { token: this.#token() })
+  }
+
+  /** A navigate frame leaves this view: the flash set since the last navigation travels to the next view. */
+  crossFlash (): Record<string, string> | undefined {
+    return this.#nav?.flash.cross()
+  }
+
+  patchUrl (url: string, replace: boolean): void {
+    let target: Target
+    try {
+      target = this.#samePattern(url)
+    } catch (err) {
+      throw new FST_LIVE_NAVIGATION(`${this.#info.name}.patch(${JSON.stringify(url)}): ${(err as WireError).detail ?? errorMessage(err)}`)
+    }
+    this.#navOf().patch = { target, replace }
+  }
+
+  navigateTo (url: string): void { this.#navOf().navigate(url, this.#info.name) }
+  redirectTo (url: string, external: boolean): void { this.#navOf().redirect(url, external, this.#info.name, this.#core.opts.secret) }
+
+  putFlash (kind: string, message: string): void {
+    this.#navOf().flash.put(kind, message, this.#info.name)
+  }
+
+  flashOf (kind: string): string {
+    return this.#nav?.flash.get(kind) ?? ''
+  }
+
+  /** The navigation and title members of the next frame (lib/navigation.ts NavState). */
+  #navMembers (): string {
+    const title = this.view.pageTitle
+    if (this.#nav === undefined && title === undefined) return ''
+    return this.#navOf().members(title)
   }
 
   async handleState (frame: StateFrame): Promise<void> {
@@ -781,7 +903,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #sendPatch (): void {
     const change = this.#takeChange()
     if (this.out?.backedUp === true) return this.#stale()
-    this.#sendText(patchFrame(this.id, this.version, change + this.#keepMembers() + this.#pushedMembers()))
+    this.#sendText(patchFrame(this.id, this.version, change + this.#keepMembers() + this.#pushedMembers() + this.#navMembers()))
   }
 
   /** The last render is held back: the browser gets a full one when the socket drains, with the stream items of this one. */
@@ -950,7 +1072,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       members = change
     }
     if (extra !== undefined) for (const key in extra) members += `,${JSON.stringify(key)}:${JSON.stringify(extra[key])}`
-    members += this.#keepMembers() + this.#pushedMembers()
+    members += this.#keepMembers() + this.#pushedMembers() + this.#navMembers()
     this.#sendText(replyFrame(ref, this.id, this.version, members))
   }
 

@@ -72,6 +72,27 @@ export class LivePage {
     return this.root(id).html
   }
 
+  /** A `live-patch` (or back and forward within the view): the routed view runs `handleParams` for `url`; resolves with the reply or error. */
+  async patch (url: string): Promise<ServerFrame> {
+    return await this.send({ t: 'params', id: this.roots[0]!.id, url })
+  }
+
+  /**
+   * A `live-navigate`: the live route of `url` replaces the page's views as
+   * in the browser (the old roots leave, the new ones join). Resolves with
+   * the navigate's reply, or its error (`not_live`, `forbidden`, `bad_url`:
+   * the browser would load the URL) with the page unchanged.
+   */
+  async navigate (url: string): Promise<ServerFrame> {
+    const reply = await this.send({ t: 'navigate', id: this.roots[0]!.id, url })
+    if (reply.t !== 'reply') return reply
+    const left = this.roots.splice(0)
+    await Promise.all(left.map((r) => this.send({ t: 'leave', id: r.id })))
+    this.roots.push(...parseRoots(String(reply.root)))
+    await this.join()
+    return reply
+  }
+
   root (id: string): LiveRootHandle {
     const root = this.roots.find((r) => r.id === id)
     if (root === undefined) throw new Error(`no live root ${id} on ${this.page}`)

@@ -16,6 +16,8 @@ export interface MountClaims {
   q: Record<string, unknown>
   /** Embed props. */
   p: Record<string, unknown>
+  /** The page's path and query, for `handleParams` (live navigation); absent in tokens of embeds. */
+  u?: string
 }
 
 export type TokenCheck = { ok: true, claims: MountClaims } | { ok: false, reason: string }

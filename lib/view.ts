@@ -16,6 +16,16 @@ export interface MountContext<P = Record<string, string>, Q = Record<string, unk
   props: Record<string, unknown>
 }
 
+/** What `handleParams(ctx)` receives (API.md §9). */
+export interface ParamsContext<P = Record<string, string>, Q = Record<string, unknown>> {
+  /** Route params of the URL. */
+  params: P
+  /** Its query string. */
+  query: Q
+  /** Its path and query (`/items?page=2`). */
+  url: string
+}
+
 /** The second argument of every handler. */
 export interface LiveEvent {
   /** The handler's name. */
@@ -44,6 +54,10 @@ export interface ViewRuntime {
   pushEvent (name: string, payload: unknown): void
   consumeUploads<T> (name: string, fn: (file: UploadedFile) => T | Promise<T>): Promise<T[]>
   cancelUpload (name: string, ref: string): boolean
+  patchUrl (url: string, replace: boolean): void
+  navigateTo (url: string): void
+  redirectTo (url: string, external: boolean): void
+  putFlash (kind: string, message: string): void
 }
 
 /** Who is present on a topic: each tracked key with the metas of the views that track it (one per tab). */
@@ -72,6 +86,36 @@ export abstract class LiveView {
   static uploads?: Record<string, UploadSpec>
 
   declare [kRuntime]: ViewRuntime | undefined
+
+  /** The page's `document.title`: on the HTTP render (the default layout's `<title>`) and live, whenever it changes. */
+  declare pageTitle?: string
+
+  /**
+   * Optional: runs after `mount` and whenever the URL changes within this
+   * view (`live-patch`, `this.patch()`, back and forward), with the URL's
+   * params and query. Keep state that the URL holds (a page, a filter) here.
+   */
+  handleParams? (ctx: ParamsContext): void | Promise<void>
+
+  /** Change the URL to `url` (a path of this view's route), run `handleParams`, render once: no new mount. `replace` replaces the history entry. */
+  patch (url: string, options: { replace?: boolean } = {}): void {
+    this.#runtime('patch').patchUrl(url, options.replace === true)
+  }
+
+  /** Open the live route of `url` over the same socket, without a page load (another page than a live route: a page load). */
+  navigate (url: string): void {
+    this.#runtime('navigate').navigateTo(url)
+  }
+
+  /** A full page load of `url`: a path of this site, or another origin with `{ external: true }`. */
+  redirect (url: string, options: { external?: boolean } = {}): void {
+    this.#runtime('redirect').redirectTo(url, options.external === true)
+  }
+
+  /** Show `message` in `{{ live.flash(kind) }}`: in the next render, and carried over one navigate or redirect. */
+  flash (kind: string, message: string): void {
+    this.#runtime('flash').putFlash(kind, message)
+  }
 
   /** Runs before the first render; may be async. */
   mount (_ctx: MountContext): void | Promise<void> {}
@@ -215,6 +259,7 @@ export const RESERVED_NAMES = new Set([
   'subscribe', 'unsubscribe', 'publish', 'track', 'untrack', 'handleInfo', 'handlePresence', 'unmount', 'invalidateCache', 'pushEvent',
   'stream', 'streamInsert', 'streamDelete', 'streamReset',
   'consumeUploads', 'cancelUpload',
+  'handleParams', 'patch', 'navigate', 'redirect', 'flash',
 ])
 
 /** The template context: the view's public own properties. */

@@ -11,7 +11,7 @@ import { build } from 'esbuild'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, 'dist', 'browser')
-const BUDGET = 13 * 1024 // min+gzip bytes for live.js (12 KiB until streams, issue 16)
+const BUDGET = 14 * 1024 // min+gzip bytes for live.js (12 KiB until live navigation and streams, issues 15 and 16)
 
 const entries = [['live.js', 'browser/index.ts'], ['live-debug.js', 'browser/debug/index.ts'], ['live-uploads.js', 'browser/uploads.ts']]
   .filter(([, src]) => existsSync(join(root, src)))

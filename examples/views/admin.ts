@@ -4,4 +4,5 @@ import { LiveView } from '../../lib/index.js'
 export class AdminView extends LiveView {
   static override template = 'admin.njk'
   title = 'Admin'
+  pageTitle = 'Admin · fastify-live'
 }

@@ -21,6 +21,7 @@ export class AvatarView extends LiveView {
   static override template = 'avatar.njk'
   static override uploads = { avatar: { accept: ['.png', '.jpg', '.jpeg', '.gif', '.webp'], maxEntries: 1, maxFileSize: 2_000_000 } }
   title = 'Avatar'
+  pageTitle = 'Avatar · fastify-live'
   /** The saved avatar's URL, or ''. */
   saved = ''
 

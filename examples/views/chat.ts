@@ -25,6 +25,7 @@ export function roomTopic (room: string): string {
 export class ChatView extends LiveView {
   static override template = 'chat.njk'
   title = 'Chat'
+  pageTitle = 'Chat · fastify-live'
   rooms = ROOMS
   room = ''
   name = ''
@@ -39,6 +40,7 @@ export class ChatView extends LiveView {
     if (!ROOM.test(room)) throw Object.assign(new Error(`no room "${room.slice(0, 40)}": use lower-case letters, digits and dashes`), { statusCode: 404 })
     this.room = room
     this.title = `#${room}`
+    this.pageTitle = `#${room} · fastify-live`
     this.name = typeof query.name === 'string' ? query.name.trim().slice(0, MAX_NAME) : ''
     const topic = roomTopic(room)
     // Both take effect when the page joins over the WebSocket; the HTTP render alone hears nothing.

@@ -4,6 +4,7 @@ import type { MountContext } from '../../lib/index.js'
 export class CounterView extends LiveView {
   static override template = 'counter.njk'
   title = 'Counter'
+  pageTitle = 'Counter · fastify-live'
   count = 0
 
   override mount ({ query }: MountContext) {

@@ -43,4 +43,5 @@ export class DashboardView extends LiveView {
   static override template = 'dashboard.njk'
   static override embeds = { Filter: FilterView, List: ListView, Stats: StatsView }
   title = 'Dashboard'
+  pageTitle = 'Dashboard · fastify-live'
 }

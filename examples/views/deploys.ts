@@ -14,6 +14,7 @@ const MAX_NOTES = 500
 export class DeployView extends LiveView {
   static override template = 'deploys.njk'
   title = 'Deploys'
+  pageTitle = 'Deploys · fastify-live'
   role = 'guest'
   version = 41
   // @throttle

@@ -22,6 +22,7 @@ export class FeedView extends LiveView {
   static override template = 'feed.njk'
   static override streams = { posts: {} }
   title = 'Feed'
+  pageTitle = 'Feed · fastify-live'
   /** How many posts were loaded (the page shows them; the server keeps only this number). */
   loaded = 0
   /** Ids of new posts written on this page. */

@@ -11,6 +11,7 @@ const PRODUCTS = [
 export class SearchView extends LiveView {
   static override template = 'search.njk'
   title = 'Search'
+  pageTitle = 'Search · fastify-live'
   query = ''
   results = PRODUCTS
   searches = 0

@@ -1,13 +1,20 @@
-import { LiveView, eventHandler } from '../../lib/index.js'
+import { LiveView, eventHandler, type ParamsContext } from '../../lib/index.js'
 
 interface Todo { id: number, text: string, done: boolean }
 
 export class TodoView extends LiveView {
   static override template = 'todo.njk'
   title = 'Todos'
+  pageTitle = 'Todos · fastify-live'
   todos: Todo[] = [{ id: 1, text: 'Try fastify-live', done: false }]
   nextId = 2
   error = ''
+  /** Which todos the list shows: the URL's state (`?show=open`), set by live-patch links. */
+  show: 'all' | 'open' | 'done' = 'all'
+
+  override handleParams ({ query }: ParamsContext) {
+    this.show = query.show === 'open' || query.show === 'done' ? query.show : 'all'
+  }
 
   @eventHandler({ params: { text: { type: 'string', maxLength: 200 } }, description: 'Add a todo from the form' })
   add ({ text }: { text: string }) {
@@ -33,6 +40,8 @@ export class TodoView extends LiveView {
 
   @eventHandler({ description: 'Remove done todos' })
   clearDone () {
-    this.todos = this.todos.filter((t) => !t.done)
+    const left = this.todos.filter((t) => !t.done)
+    this.flash('info', `Cleared ${this.todos.length - left.length} done`)
+    this.todos = left
   }
 }

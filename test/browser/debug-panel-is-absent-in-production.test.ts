@@ -72,6 +72,6 @@ t.test('the main bundle stays small and does not carry the panel', async (t) => 
   const body = Buffer.from(await res.arrayBuffer())
   // undici's fetch decodes gzip itself; measure the compressed size either way
   const code = res.headers.get('content-encoding') === 'gzip' && body[0] === 0x1f ? gunzipSync(body).toString() : body.toString()
-  t.ok(gzipSync(code, { level: 9 }).length <= 13 * 1024, 'within 13 KiB min+gzip')
+  t.ok(gzipSync(code, { level: 9 }).length <= 14 * 1024, 'within 14 KiB min+gzip')
   for (const mark of ['no handlers', 'button.toggle', 'aria-expanded']) t.notOk(code.includes(mark), `no panel code (${mark})`)
 })
