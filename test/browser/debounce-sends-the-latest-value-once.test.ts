@@ -3,13 +3,16 @@ import type { Page } from 'playwright-core'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { userEvents } from '../helpers/recorder.js'
 import { quietUntil, sent, SLACK, texts, waitSent } from '../helpers/policy.js'
+import { advance, openPausedPage, typeEvery } from '../helpers/page-clock.js'
 import { DebounceView, calls, callsOf, resetCalls } from '../fixtures/policy-views.js'
 
 // @debounce in the browser: one send per burst, with the latest params, `wait`
 // ms after the last event; timers per (element, handler); `maxWait` caps how
 // long a stream is held back; `live-debounce` on an element overrides.
-// Times: the page's Date.now() (when the user typed, when the frame left) and
-// the server's Date.now() (when the handler ran) are the same clock.
+// Times are the page's: when the user typed and when the frame left (`mono`).
+// Where a test asserts how long a policy waited, the page's clock is paused
+// (page-clock.ts) and the test moves it, so the wait is exact and no
+// wall-clock upper bound is needed; elsewhere only lower bounds are asserted.
 
 const browser = await launchBrowser(t)
 t.beforeEach(() => resetCalls())
@@ -17,6 +20,12 @@ t.beforeEach(() => resetCalls())
 async function open (t: Test): Promise<Page> {
   const { url } = await serve(t, [['/debounce', DebounceView]], { debug: false })
   return await openChromiumPage(t, browser, `${url}/debounce`)
+}
+
+/** The same page with its clock paused (page-clock.ts): the test moves time. */
+async function openPaused (t: Test): Promise<Page> {
+  const { url } = await serve(t, [['/debounce', DebounceView]], { debug: false })
+  return await openPausedPage(t, browser, `${url}/debounce`)
 }
 
 /**
@@ -41,27 +50,25 @@ async function typeInPage (page: Page, steps: Array<[id: string, value: string]>
 }
 
 t.test('each keystroke restarts the timer: one send, with the latest value, wait ms after the last keystroke', async (t) => {
-  const page = await open(t)
-  await page.type('#q', 'debounced', { delay: 60 })
-  await page.waitForSelector('#log li')
+  const page = await openPaused(t)
+  await page.focus('#q')
+  // 60 ms apart on the page's clock: the word takes 480 ms, longer than wait,
+  // so a timer that was not restarted would have fired mid-word.
+  await typeEvery(page, 'debounced', 60)
   const typed = await userEvents(page, 'input', 'q')
   t.equal(typed.length, 9)
-  const last = typed.at(-1)!
-  t.ok(last.mono - typed[0]!.mono > 300, 'typing lasted longer than wait, so a timer that was not restarted would have fired mid-word')
-  // Only a pause of `wait` between keystrokes may send early (possible on a
-  // loaded machine, though not certain: the next keystroke may still be
-  // handled before the overdue timer).
-  const pauses = typed.filter((u, k) => k + 1 < typed.length && typed[k + 1]!.mono - u.mono >= 300 - SLACK).map((u) => u.value)
-  await quietUntil(page, 300 + 150, last.mono)
-
+  t.same(await sent(page), [], 'nothing was sent mid-word')
+  await advance(page, 299)
+  t.same(await sent(page), [], 'nor before wait ms had passed since the last keystroke')
+  await advance(page, 1)
   const sends = await sent(page, 'search')
-  t.equal(sends.at(-1)?.p.value, 'debounced', 'the page sent the latest value')
-  t.same(sends.slice(0, -1).map((s) => s.p.value).filter((v) => !pauses.includes(v as string)), [], 'once: nothing mid-word (the page sent ' + JSON.stringify(sends.map((s) => s.p.value)) + ')')
-  t.same(calls.map((c) => [c.h, c.p.value]), sends.map((s) => ['search', s.p.value]), 'and the server ran the handler once per send')
-  const delay = sends.at(-1)!.mono - last.mono
-  t.ok(delay >= 300 - SLACK && delay < 300 + 500, `sent wait ms after the last keystroke (${delay} ms)`)
-  t.ok(calls.at(-1)!.at >= last.at + 300 - SLACK, 'the server got it no sooner')
-  t.same(await texts(page, '#log li'), sends.map((s) => `search ${s.p.value}`), 'the page shows what the server rendered')
+  t.same(sends.map((s) => s.p.value), ['debounced'], 'then the page sent the latest value, once')
+  t.equal(sends[0]!.mono - typed.at(-1)!.mono, 300, 'wait ms after the last keystroke, by the page\'s clock')
+  await page.waitForSelector('#log li')
+  await advance(page, 1000)
+  t.equal((await sent(page)).length, 1, 'and nothing after')
+  t.same(calls.map((c) => [c.h, c.p.value]), [['search', 'debounced']], 'the server ran the handler once')
+  t.same(await texts(page, '#log li'), ['search debounced'], 'the page shows what the server rendered')
 })
 
 t.test('two elements with the same handler keep separate timers and values', async (t) => {
@@ -107,19 +114,24 @@ t.test('two handlers on one element keep separate timers: input and keyup both s
 })
 
 t.test('with maxWait, a continuous stream still sends at least every maxWait ms', async (t) => {
-  const page = await open(t)
+  const page = await openPaused(t)
+  await page.focus('#stream')
+  // A key every 70 ms of the page's clock (below wait, 250), for 1610 ms: without
+  // maxWait nothing would leave until the end. (70 does not divide 600, so no
+  // key falls on the very millisecond of a send.)
   const text = 'a steady stream of keys!'
-  await page.type('#stream', text, { delay: 75 })
+  await typeEvery(page, text, 70)
+  await advance(page, 600)
   await page.waitForFunction((text) => document.querySelector('#log li:last-child')?.textContent === `stream ${text}`, text)
 
   const typed = await userEvents(page, 'input', 'stream')
   const sends = await sent(page, 'stream')
-  t.ok(typed.at(-1)!.mono - typed[0]!.mono > 2 * 600, 'the stream lasted several maxWait')
-  // Every keystroke left within maxWait (plus slack for a loaded machine).
-  const delays = typed.map((u) => (sends.find((s) => s.mono >= u.mono)?.mono ?? Infinity) - u.mono)
-  t.ok(Math.max(...delays) <= 600 + 150, `no keystroke was held back longer than maxWait (at most ${Math.round(Math.max(...delays))} ms)`)
+  t.equal(typed.at(-1)!.mono - typed[0]!.mono, 23 * 70, 'the stream lasted several maxWait')
+  t.equal(sends[0]!.mono - typed[0]!.mono, 600, 'the first send left maxWait after the stream began, though keys kept coming')
+  // The send that carried a keystroke is the first whose value includes it.
+  const delays = typed.map((u) => (sends.find((s) => String(s.p.value).length >= u.value!.length)?.mono ?? Infinity) - u.mono)
+  t.ok(Math.max(...delays) <= 600, `no keystroke was held back longer than maxWait, by the page's clock (at most ${Math.max(...delays)} ms)`)
   t.ok(sends.length >= 3, `the stream was sent in several parts (${sends.length})`)
-  // Each send carries the latest value at the moment it left.
   t.same(sends.map((s) => s.p.value), sends.map((s) => typed.filter((u) => u.mono <= s.mono).at(-1)!.value), 'each send carries the latest value')
   t.equal(sends.at(-1)!.p.value, text)
   t.same(calls.map((c) => c.p.value), sends.map((s) => s.p.value), 'the server received each send once, in order')

@@ -2,7 +2,8 @@ import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { userEvents } from '../helpers/recorder.js'
-import { quietUntil, sent, SLACK, texts, waitSent } from '../helpers/policy.js'
+import { quietUntil, sent, SLACK, texts } from '../helpers/policy.js'
+import { advance, openPausedPage, typeEvery } from '../helpers/page-clock.js'
 import { OverrideView, calls, resetCalls } from '../fixtures/policy-views.js'
 
 // An element's live-debounce / live-throttle must be whole milliseconds
@@ -18,9 +19,10 @@ t.beforeEach(() => resetCalls())
 interface Warning { text: string, id: string | undefined }
 
 /** The page, recording its traffic and every console.warn (its text and the element it names). */
-async function open (t: Test): Promise<Page> {
+async function open (t: Test, { paused = false } = {}): Promise<Page> {
   const { url } = await serve(t, [['/overrides', OverrideView]], { debug: true })
-  const page = await openChromiumPage(t, browser, `${url}/overrides`)
+  // paused: the page's clock stands still until the test moves it (page-clock.ts), so waits are exact
+  const page = paused ? await openPausedPage(t, browser, `${url}/overrides`) : await openChromiumPage(t, browser, `${url}/overrides`)
   // The bundle looks console.warn up when it warns, which is only ever on an event.
   await page.evaluate(() => {
     const w = window as any
@@ -72,39 +74,25 @@ async function clickBurst (page: Page, id: string, n: number): Promise<number> {
 const BAD_DEBOUNCE: Array<[id: string, value: string]> = [['abc', 'abc'], ['neg', '-5'], ['frac', '1.5'], ['unit', '300ms'], ['empty', '']]
 
 t.test('an invalid live-debounce is ignored with one warning: the handler\'s wait applies', async (t) => {
-  const page = await open(t)
+  const page = await open(t, { paused: true })
   const ids = BAD_DEBOUNCE.map(([id]) => id)
-  // Two rounds of input, 100 ms apart on a page timer (so it fires before the
-  // bundle's later-due timers, however loaded the machine).
-  const left = await page.evaluate((ids) => new Promise<number[]>((resolve) => {
-    const w = window as any
-    const round = (k: number): number => {
-      const before = w.__live.wire.filter((e: any) => e.dir === 'out' && e.frame.t === 'event').length
-      for (const id of ids) {
-        const el = document.getElementById(id) as HTMLInputElement
-        el.value = `${id}-${k}`
-        el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText' }))
-      }
-      return w.__live.wire.filter((e: any) => e.dir === 'out' && e.frame.t === 'event').length - before
-    }
-    const first = round(1)
-    setTimeout(() => resolve([first, round(2)]), 100)
-  }), ids)
-  t.same(left, [0, 0], 'nothing left at once, in either round')
+  // Two rounds of input, 100 ms apart on the page's clock.
+  const round = async (k: number): Promise<number> => await inputAll(page, ids.map((id) => [id, `${id}-${k}`]))
+  const first = await round(1)
+  await advance(page, 100)
+  t.same([first, await round(2)], [0, 0], 'nothing left at once, in either round')
   const second = (await userEvents(page, 'input')).at(-1)!
-  await waitSent(page, ids.length, 'search')
-  await quietUntil(page, 300 + 150, second.mono)
+  await advance(page, 299)
+  t.same(await sent(page), [], 'nothing before the handler\'s 300 ms since the last input')
+  await advance(page, 1)
 
   const sends = await sent(page, 'search')
   t.same(sends.map((s) => s.p).sort((a, b) => String(a.field).localeCompare(String(b.field))),
     ids.map((id) => ({ field: id, value: `${id}-2` })).sort((a, b) => a.field.localeCompare(b.field)),
     'one send per element, with its latest value')
-  for (const s of sends) {
-    const delay = s.mono - second.mono
-    t.ok(delay >= 300 - SLACK && delay < 300 + 500, `${s.p.field}: sent the handler's 300 ms after the last input (${Math.round(delay)} ms)`)
-  }
-  t.equal(calls.length, ids.length, 'the server ran the handler once per element')
+  for (const s of sends) t.equal(s.mono - second.mono, 300, `${s.p.field}: sent the handler's 300 ms after the last input, by the page's clock`)
   await page.waitForFunction((n) => document.querySelectorAll('#log li').length === n, ids.length)
+  t.equal(calls.length, ids.length, 'the server ran the handler once per element')
 
   const warns = await warnings(page)
   t.same(warns.map((w) => w.id).sort(), [...ids].sort(), 'one warning per element, naming it, however many inputs')
@@ -129,16 +117,23 @@ t.test('an invalid live-debounce on a handler without a policy sends at once, wi
 })
 
 t.test('a valid live-debounce replaces the wait and keeps the handler\'s maxWait', async (t) => {
-  const page = await open(t)
+  const page = await open(t, { paused: true })
+  // A key every 75 ms of the page's clock (below the element's 400 ms wait) for
+  // 1725 ms: only maxWait (700) can send before the end. (75 does not divide
+  // 700, so no key falls on the very millisecond of a send.)
   const text = 'a steady stream of keys!'
-  await page.type('#longer', text, { delay: 75 })
+  await page.focus('#longer')
+  await typeEvery(page, text, 75)
+  await advance(page, 700)
   await page.waitForFunction((text) => document.querySelector('#log li:last-child')?.textContent === `stream longer ${text}`, text)
 
   const typed = await userEvents(page, 'input', 'longer')
   const sends = await sent(page, 'stream')
-  t.ok(typed.at(-1)!.mono - typed[0]!.mono > 2 * 700, 'the stream lasted several maxWait')
-  const delays = typed.map((u) => (sends.find((s) => s.mono >= u.mono)?.mono ?? Infinity) - u.mono)
-  t.ok(Math.max(...delays) <= 700 + 150, `no keystroke was held back longer than the handler's maxWait (at most ${Math.round(Math.max(...delays))} ms)`)
+  t.equal(typed.at(-1)!.mono - typed[0]!.mono, 23 * 75, 'the stream lasted several maxWait')
+  t.equal(sends[0]!.mono - typed[0]!.mono, 700, 'the first send left the handler\'s maxWait after the stream began')
+  // The send that carried a keystroke is the first whose value includes it.
+  const delays = typed.map((u) => (sends.find((s) => String(s.p.value).length >= u.value!.length)?.mono ?? Infinity) - u.mono)
+  t.ok(Math.max(...delays) <= 700, `no keystroke was held back longer than the handler's maxWait, by the page's clock (at most ${Math.max(...delays)} ms)`)
   t.ok(sends.length >= 3, `the stream was sent in several parts (${sends.length})`)
   t.same(sends.map((s) => s.p.value), sends.map((s) => typed.filter((u) => u.mono <= s.mono).at(-1)!.value), 'each send carries the latest value')
   t.same(calls.map((c) => c.p.value), sends.map((s) => s.p.value), 'the server received each send once, in order')
@@ -148,30 +143,38 @@ t.test('a valid live-debounce replaces the wait and keeps the handler\'s maxWait
   const before = sends.length
   t.equal(await inputAll(page, [['longer', 'x'], ['longest', 'y']]), 0, 'nothing left at once')
   const input = (await userEvents(page, 'input')).at(-1)!
-  await waitSent(page, before + 2, 'stream')
-  const [short, long] = (await sent(page, 'stream')).slice(before)
-  t.same([short!.p, long!.p], [{ field: 'longer', value: 'x' }, { field: 'longest', value: 'y' }])
-  const waited = [short!.mono - input.mono, long!.mono - input.mono].map(Math.round)
-  t.ok(waited[0]! >= 400 - SLACK && waited[0]! < 400 + 500, `live-debounce="400" waited 400 ms, not the handler's 200 (${waited[0]} ms)`)
-  t.ok(waited[1]! >= 1000 - SLACK, `live-debounce="1000" waited 1000 ms, not the handler's maxWait of 700 (${waited[1]} ms)`)
+  await advance(page, 399)
+  t.equal((await sent(page, 'stream')).length, before, 'nothing before the element\'s 400 ms')
+  await advance(page, 1)
+  const [short] = (await sent(page, 'stream')).slice(before)
+  t.same(short?.p, { field: 'longer', value: 'x' }, 'live-debounce="400" sent 400 ms after its input, not the handler\'s 200')
+  await advance(page, 599)
+  t.equal((await sent(page, 'stream')).length, before + 1, 'live-debounce="1000" was not cut short by the handler\'s maxWait of 700')
+  await advance(page, 1)
+  const [, long] = (await sent(page, 'stream')).slice(before)
+  t.same(long?.p, { field: 'longest', value: 'y' }, 'it sent when its own 1000 ms were up')
+  t.same([short!.mono - input.mono, long!.mono - input.mono], [400, 1000], 'by the page\'s clock')
+  await page.waitForFunction(() => document.querySelectorAll('#log li').length > 0 && document.querySelector('#log li:last-child')!.textContent === 'stream longest y')
   t.same(calls.map((c) => c.p), [{ field: 'longer', value: 'x' }, { field: 'longest', value: 'y' }], 'the server ran each once')
   t.same(await warnings(page), [], 'valid values warn about nothing')
 })
 
 t.test('an invalid live-throttle is ignored with one warning: the handler\'s interval applies', async (t) => {
-  const page = await open(t)
+  const page = await open(t, { paused: true })
   const bad: Array<[id: string, value: string]> = [['zero', '0'], ['junk', 'fast'], ['huge', '9999999999']]
   for (const [id] of bad) t.equal(await clickBurst(page, id, 5), 1, `#${id}: the first click left at once, the others were held back`)
-  await waitSent(page, 2 * bad.length, 'tick')
+  await advance(page, 299)
+  t.equal((await sent(page, 'tick')).length, bad.length, 'nothing more before the handler\'s interval (300 ms) ended')
+  await advance(page, 1)
   const sends = await sent(page, 'tick')
   for (const [id] of bad) {
     const mine = sends.filter((s) => s.p.field === id)
     t.same(mine.map((s) => s.p.n), ['1', '5'], `#${id}: leading, then the latest click as trailing`)
-    const gap = mine[1]!.mono - mine[0]!.mono
-    t.ok(gap >= 300 - SLACK && gap < 300 + 300, `#${id}: one handler interval (300 ms) apart (${Math.round(gap)} ms)`)
+    t.equal(mine[1]!.mono - mine[0]!.mono, 300, `#${id}: one handler interval (300 ms) apart, by the page's clock`)
   }
-  await quietUntil(page, 300 + 150, Math.max(...sends.map((s) => s.mono)))
+  await advance(page, 1000)
   t.equal((await sent(page, 'tick')).length, 2 * bad.length, 'nothing more')
+  await page.waitForFunction((n) => document.querySelectorAll('#log li').length === n, 2 * bad.length)
   t.equal(calls.length, 2 * bad.length, 'the server ran the handler once per send')
 
   // live-throttle="0" on a handler without a policy: no throttle at all.

@@ -1,12 +1,13 @@
 import t, { type Test } from 'tap'
 import type { Page } from 'playwright-core'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
+import { advance, openPausedPage } from '../helpers/page-clock.js'
 import { OptimisticView, record } from '../fixtures/optimistic-views.js'
 import { atSend, installProbes, press, probe, snap } from '../helpers/ui-optimistic.js'
 
 // When an @optimistic handler throws (handler_error) or is refused
 // (forbidden), the browser undoes exactly what its actions changed, and the
-// root wears live-optimistic-error for about 2 s.
+// root wears live-optimistic-error for 2 s.
 
 const browser = await launchBrowser(t)
 const { url } = await serve(t, [['/opt', OptimisticView]])
@@ -167,18 +168,21 @@ t.test('a forbidden call is undone the same way, and its handler never runs', as
   await noMarksLeft(t, page)
 })
 
-t.test('the root wears live-optimistic-error for about 2 s after a failed optimistic call', async (t) => {
-  const page = await openChromiumPage(t, browser, `${url}/opt?h=guarded`)
+t.test('the root wears live-optimistic-error for 2 s after a failed optimistic call', async (t) => {
+  // The page's clock is paused (page-clock.ts): the class comes off only when the test moves time.
+  const page = await openPausedPage(t, browser, `${url}/opt?h=guarded`)
   await watchRoot(page)
   await page.click('#add')
   await errorCount(page, 1)
-  await page.waitForFunction(() => (window as any).__flag.length === 2, undefined, { timeout: 5000 })
-  const [on, off] = await page.evaluate(() => (window as any).__flag)
   const [error] = await page.evaluate(() => (window as any).__errors)
-  t.ok(on.on && !off.on)
   t.ok(error.flagged, 'already on when live:error was dispatched')
-  const lasted = off.at - on.at
-  t.ok(lasted >= 1900 && lasted <= 2600, `lasted ${Math.round(lasted)} ms`)
+  await advance(page, 1999)
+  t.same(await page.evaluate(() => (window as any).__flag.map((f: { on: boolean }) => f.on)), [true], 'still on just before 2 s')
+  await advance(page, 1)
+  await page.waitForFunction(() => (window as any).__flag.length === 2)
+  const [on, off] = await page.evaluate(() => (window as any).__flag)
+  t.ok(on.on && !off.on, 'then off')
+  t.equal(off.at - on.at, 2000, 'after 2 s, by the page\'s clock')
 })
 
 t.test('a successful optimistic call never sets live-optimistic-error', async (t) => {

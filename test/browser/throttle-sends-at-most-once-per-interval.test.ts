@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core'
 import { launchBrowser, openChromiumPage, serve } from '../helpers/browser.js'
 import { userEvents } from '../helpers/recorder.js'
 import { quietUntil, sent, SLACK, texts, waitSent } from '../helpers/policy.js'
+import { advance, openPausedPage } from '../helpers/page-clock.js'
 import { ThrottleView, calls, resetCalls } from '../fixtures/policy-views.js'
 
 // @throttle in the browser, with lodash's semantics: `leading` sends the first
@@ -17,6 +18,12 @@ t.beforeEach(() => resetCalls())
 async function open (t: Test): Promise<Page> {
   const { url } = await serve(t, [['/throttle', ThrottleView]], { debug: false })
   return await openChromiumPage(t, browser, `${url}/throttle`)
+}
+
+/** The same page with its clock paused (page-clock.ts): the test moves time, and asserts intervals exactly. */
+async function openPaused (t: Test): Promise<Page> {
+  const { url } = await serve(t, [['/throttle', ThrottleView]], { debug: false })
+  return await openPausedPage(t, browser, `${url}/throttle`)
 }
 
 /** Clicks `id` `n` times from inside the page, `every` ms apart (0: in one go), each click carrying data-n = 1, 2, ... */
@@ -56,7 +63,7 @@ t.test('leading sends the first event at once, then at most one send per interva
 })
 
 t.test('trailing sends the latest params once when the interval ends', async (t) => {
-  const page = await open(t)
+  const page = await openPaused(t)
   // A slider dragged through five values at once.
   await page.evaluate(() => {
     const slider = document.getElementById('slider') as HTMLInputElement
@@ -65,15 +72,18 @@ t.test('trailing sends the latest params once when the interval ends', async (t)
       slider.dispatchEvent(new InputEvent('input', { bubbles: true }))
     }
   })
-  await waitSent(page, 2, 'slide')
-  await page.waitForFunction(() => document.querySelectorAll('#log li').length === 2)
-  const [leading, trailing] = await sent(page, 'slide')
+  const [leading, ...held] = await sent(page, 'slide')
   t.equal(leading!.p.value, '10', 'the first value left at once')
+  t.same(held, [], 'the others were held back')
+  await advance(page, 399)
+  t.equal((await sent(page, 'slide')).length, 1, 'until the interval ended')
+  await advance(page, 1)
+  const [, trailing] = await sent(page, 'slide')
   t.equal(trailing!.p.value, '50', 'the trailing send carries the latest value')
-  const gap = trailing!.mono - leading!.mono
-  t.ok(gap >= 400 - SLACK && gap < 400 + 300, `when the interval ended (${gap} ms)`)
+  t.equal(trailing!.mono - leading!.mono, 400, 'when the interval ended, by the page\'s clock')
+  await page.waitForFunction(() => document.querySelectorAll('#log li').length === 2)
 
-  await quietUntil(page, 400 + 150, trailing!.mono)
+  await advance(page, 1000)
   t.equal((await sent(page, 'slide')).length, 2, 'the trailing send is not repeated')
   t.same(calls.map((c) => c.p.value), ['10', '50'], 'the server got the first and the last value')
   t.same(await texts(page, '#log li'), ['slide 10', 'slide 50'])
@@ -116,19 +126,20 @@ t.test('leading: false sends only the trailing event, with the latest params', a
 })
 
 t.test('a key is not held back by the throttle of another key', async (t) => {
-  const page = await open(t)
+  const page = await openPaused(t)
   await page.focus('#pad')
+  // three keys in one instant of the page's clock: well within one interval
   await page.keyboard.press('ArrowLeft')
   await page.keyboard.press('ArrowLeft')
   await page.keyboard.press('ArrowRight')
-  await page.waitForFunction(() => document.querySelectorAll('#log li').length === 3)
-  const keys = await userEvents(page, 'keydown', 'pad')
-  t.ok(keys[2]!.mono - keys[0]!.mono < 800, 'the three keys came within one interval')
-
+  t.same((await sent(page, 'move')).map((s) => s.p.key), ['ArrowLeft', 'ArrowRight'], 'ArrowRight left at once, before the page\'s clock moved, ahead of the held-back repeat')
+  await advance(page, 799)
+  t.equal((await sent(page, 'move')).length, 2, 'the repeated ArrowLeft waits for its interval')
+  await advance(page, 1)
   const sends = await sent(page, 'move')
-  t.same(sends.map((s) => s.p.key), ['ArrowLeft', 'ArrowRight', 'ArrowLeft'], 'the other key went ahead of the held-back repeat')
-  t.ok(sends[1]!.seq < keys[2]!.nextTask, 'ArrowRight left at once, in the task of its keydown')
-  t.ok(sends[2]!.mono - sends[0]!.mono >= 800 - SLACK, `the repeated ArrowLeft waited for its interval (${sends[2]!.mono - sends[0]!.mono} ms)`)
+  t.same(sends.map((s) => s.p.key), ['ArrowLeft', 'ArrowRight', 'ArrowLeft'], 'and leaves when it ends')
+  t.equal(sends[2]!.mono - sends[0]!.mono, 800, 'one interval after the first, by the page\'s clock')
+  await page.waitForFunction(() => document.querySelectorAll('#log li').length === 3)
   t.same(calls.map((c) => c.p.key), ['ArrowLeft', 'ArrowRight', 'ArrowLeft'], 'the server ran them in that order')
   t.same(await texts(page, '#log li'), ['move ArrowLeft', 'move ArrowRight', 'move ArrowLeft'])
 })

@@ -49,3 +49,16 @@ export function moveDateNow (t: { teardown (fn: () => void): void }): { advance 
   t.teardown(() => { Date.now = realNow })
   return { advance (ms) { offset += ms } }
 }
+
+/**
+ * `Date.now()` standing still, moved only by the test: the server's side of a
+ * paused page clock (page-clock.ts), for a ttl the server checks too (the
+ * @cache snapshots'). Restored with the test.
+ */
+export function freezeDateNow (t: { teardown (fn: () => void): void }): { advance (ms: number): void } {
+  const realNow = Date.now
+  let now = realNow()
+  Date.now = () => now
+  t.teardown(() => { Date.now = realNow })
+  return { advance (ms) { now += ms } }
+}

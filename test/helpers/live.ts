@@ -38,12 +38,22 @@ export function closed (socket: WebSocket): Promise<number> {
   return new Promise((resolve) => socket.once('close', (code) => resolve(code)))
 }
 
-/** Resolves when `test()` holds, checked after each turn of the event loop (for server-side counters with no frame to await). */
+/** Turns of the event loop until() checks at once, before it checks every POLL_MS. */
+const EAGER_TURNS = 50
+const POLL_MS = 2
+
+/**
+ * Resolves when `test()` holds (for server-side counters with no frame to
+ * await): checked after each of the next turns of the event loop (most
+ * conditions hold after a little I/O), then every POLL_MS, so a long wait (a
+ * ttl, a token's expiry) does not spin a core the other test files and
+ * Chromium need. The limit is on the monotonic clock: a test may move Date.now().
+ */
 export async function until (test: () => boolean, what: string, limitMs = 2000): Promise<void> {
-  const start = Date.now()
-  while (!test()) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setImmediate(resolve))
+  const start = performance.now()
+  for (let turn = 0; !test(); turn++) {
+    if (performance.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => turn < EAGER_TURNS ? setImmediate(resolve) : setTimeout(resolve, POLL_MS))
   }
 }
 

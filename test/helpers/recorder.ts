@@ -52,13 +52,13 @@ export const LIVE_EVENTS = ['live:connected', 'live:disconnected', 'live:patched
 /**
  * Runs in the page before its scripts; everything goes to `window.__live`:
  * `wire`, `sockets` (the WebSocket objects), `opened` (when each was
- * created, `mono`), `events`, `user`. A test may set `__live.onSend(frame)`
+ * created, `mono`), `closed` (when each closed, by index), `events`, `user`. A test may set `__live.onSend(frame)`
  * to look at the page the moment a frame leaves.
  */
 export function recordPage (): void {
   const w = window as any
-  const rec: { wire: unknown[], sockets: WebSocket[], opened: number[], events: unknown[], user: unknown[], onSend?: (frame: unknown) => void } =
-    { wire: [], sockets: [], opened: [], events: [], user: [] }
+  const rec: { wire: unknown[], sockets: WebSocket[], opened: number[], closed: number[], events: unknown[], user: unknown[], onSend?: (frame: unknown) => void } =
+    { wire: [], sockets: [], opened: [], closed: [], events: [], user: [] }
   w.__live = rec
   const Native = window.WebSocket
   const send = Native.prototype.send
@@ -74,6 +74,8 @@ export function recordPage (): void {
       super(url, protocols)
       rec.sockets.push(this)
       rec.opened.push(performance.now())
+      const index = rec.sockets.length - 1
+      this.addEventListener('close', () => { rec.closed[index] = performance.now() })
       this.addEventListener('message', (e) => rec.wire.push({ dir: 'in', at: Date.now(), mono: performance.now(), bytes: new Blob([e.data]).size, frame: JSON.parse(e.data) }))
     }
   }
@@ -128,6 +130,11 @@ export async function socketCount (page: Page): Promise<number> {
 /** When (page `mono`) each WebSocket was opened. */
 export async function socketsOpenedAt (page: Page): Promise<number[]> {
   return await page.evaluate(() => (window as any).__live.opened)
+}
+
+/** When (page `mono`) each WebSocket closed, by the index of its opening (a hole for one still open). */
+export async function socketsClosedAt (page: Page): Promise<Array<number | null>> {
+  return await page.evaluate(() => Array.from((window as any).__live.closed as number[], (at) => at ?? null))
 }
 
 /** Close the page's `n`th WebSocket from the page (as a network drop would, from the browser's side). */

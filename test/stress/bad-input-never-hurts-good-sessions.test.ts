@@ -699,7 +699,8 @@ t.test('bad input from thousands of frames never hurts the good sessions', async
   t.same(crashes, [], 'no unhandled rejection')
   t.same(clients.flatMap((c) => c.duplicates), [], 'no frame was answered twice')
   const seconds = (Date.now() - started) / 1000
-  t.ok(seconds < 30, `bounded in time (${seconds.toFixed(1)} s)`)
+  // a figure, not a claim: how long a machine takes is no property of the server (tap's timeout bounds it)
+  t.comment(`the attack and its checks took ${seconds.toFixed(1)} s`)
 
   // -- the counts ----------------------------------------------------------------------------
   const codes = new Map<string, number>()
