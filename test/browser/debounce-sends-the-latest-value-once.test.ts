@@ -122,10 +122,10 @@ t.test('with maxWait, a continuous stream still sends at least every maxWait ms'
   const text = 'a steady stream of keys!'
   await typeEvery(page, text, 70)
   await advance(page, 600)
-  await page.waitForFunction((text) => document.querySelector('#log li:last-child')?.textContent === `stream ${text}`, text)
+  await page.waitForFunction((text) => document.querySelector('#log li:last-child')?.textContent === `flow ${text}`, text)
 
   const typed = await userEvents(page, 'input', 'stream')
-  const sends = await sent(page, 'stream')
+  const sends = await sent(page, 'flow')
   t.equal(typed.at(-1)!.mono - typed[0]!.mono, 23 * 70, 'the stream lasted several maxWait')
   t.equal(sends[0]!.mono - typed[0]!.mono, 600, 'the first send left maxWait after the stream began, though keys kept coming')
   // The send that carried a keystroke is the first whose value includes it.
@@ -135,7 +135,7 @@ t.test('with maxWait, a continuous stream still sends at least every maxWait ms'
   t.same(sends.map((s) => s.p.value), sends.map((s) => typed.filter((u) => u.mono <= s.mono).at(-1)!.value), 'each send carries the latest value')
   t.equal(sends.at(-1)!.p.value, text)
   t.same(calls.map((c) => c.p.value), sends.map((s) => s.p.value), 'the server received each send once, in order')
-  t.same(await texts(page, '#log li'), sends.map((s) => `stream ${s.p.value}`))
+  t.same(await texts(page, '#log li'), sends.map((s) => `flow ${s.p.value}`))
 })
 
 t.test('live-debounce="0" sends every input at once, overriding the handler\'s wait', async (t) => {
