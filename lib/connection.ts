@@ -129,6 +129,12 @@ export class Connection implements Outbox {
       session.end()
     }))
     this.#socket.close(1012, 'server restarting')
+    // ws then waits up to 30 s for the client's closing frame, keeping the
+    // process alive that long after app.close() when a client is gone or
+    // stuck; the 1012 has been sent, so a client that has not answered within
+    // a second is cut off.
+    const cut = setTimeout(() => this.#socket.terminate(), SHUTDOWN_CLOSE_MS)
+    this.#socket.once('close', () => clearTimeout(cut))
     this.#released()
   }
 
@@ -312,6 +318,9 @@ export class Connection implements Outbox {
     this.#core.stats.sockets--
   }
 }
+
+/** How long a socket closed by shutdown() may take to answer the close before it is cut. */
+const SHUTDOWN_CLOSE_MS = 1000
 
 /**
  * The `ref` and view `id` of a frame that will not be parsed (too large, over
