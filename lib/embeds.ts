@@ -82,7 +82,10 @@ export class Embeds<S extends EmbedHost> {
       }
       children.push({ name, session: child })
     }
-    for (const old of this.#children?.slice(children.length) ?? []) if (!old.session.attached) old.session.end()
+    // Embeds this render dropped (or replaced by another name at their place)
+    // and that nobody joined are ended here; a joined one leaves with its root.
+    const kept = new Set(children.map((c) => c.session))
+    for (const old of this.#children ?? []) if (!kept.has(old.session) && !old.session.attached) old.session.end()
     this.#children = children
     return html.replace(/<!--live-embed:(\d+)-->/g, (_, k) => parts[Number(k)]!)
   }

@@ -99,6 +99,20 @@ t.test('embeds a render dropped are ended, unless they are joined (their own soc
   t.ok(third!.ended, 'one nobody joined is ended by its parent')
 })
 
+t.test('an embed replaced at its place by another view is ended too, unless it is joined', async (t) => {
+  const host = new Host('lv-parent0006')
+  const embeds = new Embeds<Host>('Page', new Set(['Chat', 'Clock']))
+  let r = render(embeds, [['Chat'], ['Chat']])
+  await embeds.fill(host, r.html, r.calls!)
+  const [first, second] = embeds.children
+  first!.attached = true
+  r = render(embeds, [['Clock'], ['Clock']])
+  await embeds.fill(host, r.html, r.calls!)
+  t.same(embeds.children.map((c) => c.id), [childId(host.id, 0, 'Clock'), childId(host.id, 1, 'Clock')], 'two new views in their places')
+  t.notOk(first!.ended, 'a joined embed is left to its socket')
+  t.ok(second!.ended, 'one nobody joined is ended by its parent')
+})
+
 t.test('a closed embed is mounted again; a remounted parent adopts embeds already joined on the socket', async (t) => {
   const host = new Host('lv-parent0005')
   const embeds = new Embeds<Host>('Page', new Set(['Chat']))
