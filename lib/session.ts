@@ -467,24 +467,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     } catch (err) {
       return this.#error((err as WireError).code, (err as WireError).detail, { ref: frame.ref })
     }
-    let failure: unknown
-    try {
-      await this.#moveTo(target)
-    } catch (err) {
-      failure = err
-    }
-    let changed: boolean
-    try {
-      changed = await this.#render()
-    } catch (err) {
-      return this.#renderFailed(err, { ref: frame.ref })
-    }
-    if (failure !== undefined) {
-      if (changed) this.#sendPatch()
-      this.log.error({ err: failure, view: this.#info.name }, 'fastify-live: handleParams threw')
-      return this.#error('handler_error', `${this.#info.name}.handleParams() threw: ${errorMessage(failure)}`, { ref: frame.ref, handler: 'handleParams' })
-    }
-    this.#reply(frame.ref, changed, { token: this.#token() })
+    await this.#hookThenAnswer(frame.ref, 'handleParams', () => this.#moveTo(target), () => ({ token: this.#token() }))
   }
 
   /** A navigate frame leaves this view: the flash set since the last navigation travels to the next view. */
@@ -527,10 +510,22 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     if (foreign !== undefined) {
       return this.#error('invalid_params', `${this.#info.name} does not listen to the client-state key "${foreign}" (static listensTo)`, { ref: frame.ref })
     }
-    let failure: unknown
-    try {
+    await this.#hookThenAnswer(frame.ref, 'onClientState', async () => {
       await this.view.onClientState?.(frame.values)
       Object.assign(this.view, frame.values)
+    })
+  }
+
+  /**
+   * Runs the view's hook `name`, renders, and answers `ref` once: with the
+   * render (and `extra`), or, when the hook threw, with its error after a
+   * patch of what it changed first, as for a handler that throws; a render
+   * that fails after a hook that threw still answers with the hook's error.
+   */
+  async #hookThenAnswer (ref: number, name: string, hook: () => Promise<void>, extra?: () => Record<string, unknown>): Promise<void> {
+    let failure: unknown
+    try {
+      await hook()
     } catch (err) {
       failure = err
     }
@@ -538,16 +533,14 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     try {
       changed = await this.#render()
     } catch (err) {
-      // Every frame gets one answer: a render that fails after a hook that threw answers with the hook's error.
-      if (failure === undefined) return this.#renderFailed(err, { ref: frame.ref })
+      if (failure === undefined) return this.#renderFailed(err, { ref })
       this.log.error({ err, view: this.#info.name }, 'fastify-live: render failed')
       changed = false
     }
-    if (failure === undefined) return this.#reply(frame.ref, changed)
-    // Like a handler that throws: what changed is shown, and the frame gets one answer, the error.
+    if (failure === undefined) return this.#reply(ref, changed, extra?.())
     if (changed) this.#sendPatch()
-    this.log.error({ err: failure, view: this.#info.name }, 'fastify-live: onClientState threw')
-    this.#error('handler_error', `${this.#info.name}.onClientState() threw: ${errorMessage(failure)}`, { ref: frame.ref })
+    this.log.error({ err: failure, view: this.#info.name }, `fastify-live: ${name} threw`)
+    this.#error('handler_error', `${this.#info.name}.${name}() threw: ${errorMessage(failure)}`, { ref, handler: name })
   }
 
   /**
