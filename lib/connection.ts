@@ -6,7 +6,7 @@ import type { WireErrorCode } from './errors.js'
 import { missingPermissions } from './permissions.js'
 import { navigate } from './navigate.js'
 import { errorFrame, replyFrame, tooDeep, validateFrame, type InboundFrame, type JoinFrame, type UrlFrame } from './protocol.js'
-import { FRAME_COST, RateLimiter } from './rate-limit.js'
+import { FRAME_COST, RateLimiter, type Verdict } from './rate-limit.js'
 import { Session, type Outbox } from './session.js'
 import { SnapshotBudget } from './snapshots.js'
 import { directSocket, textFrame } from './text-frames.js'
@@ -161,7 +161,9 @@ export class Connection implements Outbox {
     if (this.#closed) return
     this.#heard = true
     // Every frame costs one; a join and a full render cost more once they turn out to be real work.
-    if (!this.#charge(1, ...peek(data))) return
+    const verdict = this.#limiter.take(1)
+    // The ref and id are read for a refusal only: most frames pass.
+    if (verdict !== 'ok') return this.#refused(verdict, ...peek(data))
     if (isBinary) return this.#refuse('bad_message', 'binary frames are not accepted; send JSON text')
     if (data.length > this.#core.opts.maxMessageBytes) {
       return this.#refuse('too_large', `the frame has ${data.length} bytes; the limit is ${this.#core.opts.maxMessageBytes} (maxMessageBytes)`, ...peek(data))
@@ -186,9 +188,14 @@ export class Connection implements Outbox {
   #charge (cost: number, ref: number | undefined, id: string | undefined): boolean {
     const verdict = this.#limiter.take(cost)
     if (verdict === 'ok') return true
+    this.#refused(verdict, ref, id)
+    return false
+  }
+
+  /** A frame over the rate limit: answered, silently dropped, or the socket closed (a flood). */
+  #refused (verdict: Exclude<Verdict, 'ok'>, ref: number | undefined, id: string | undefined): void {
     if (verdict === 'close') this.close(1008, 'rate limit exceeded')
     else if (verdict === 'refuse') this.#refuse('rate_limited', `more than ${this.#core.opts.rateLimit.perSecond} frames a second; slow down (a join counts as ${FRAME_COST.join} frames, a full render as ${FRAME_COST.render})`, ref, id)
-    return false
   }
 
   #dispatch (frame: InboundFrame, bytes: number): void {
