@@ -12,7 +12,7 @@
 //   npm run bench:navigate        (ROWS=200 RUNS=31 by default)
 import Fastify from 'fastify'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launchChromium, medianP90 } from './browser/chromium.mjs'
 import live, { LiveView } from '../dist/index.js'
 
 const ROWS = Number(process.env.ROWS ?? 200)
@@ -35,10 +35,7 @@ export async function measureNavigate () {
   app.live('/b', makeView('b', 'a'))
   await app.listen({ host: '127.0.0.1', port: 0 })
   const base = `http://127.0.0.1:${app.server.address().port}`
-  const browser = await chromium.launch({
-    executablePath: process.env.LIVE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
+  const browser = await launchChromium()
   const navigated = []
   const loadPaint = []
   const loadJoined = []
@@ -99,11 +96,8 @@ async function loadOnce (page) {
 }
 
 function stats (times) {
-  times.sort((a, b) => a - b)
-  return { runs: times.length, medianMs: round(times[times.length >> 1]), p90Ms: round(times[Math.floor(times.length * 0.9)]) }
+  return { runs: times.length, ...medianP90(times, 1) }
 }
-
-const round = (ms) => Math.round(ms * 10) / 10
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = await measureNavigate()

@@ -7,7 +7,7 @@
 //   node bench/browser/morph.mjs            (after `npm run build`)
 import Fastify from 'fastify'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launchChromium, medianP90 } from './chromium.mjs'
 import live, { LiveView } from '../../dist/index.js'
 
 const ROWS = Number(process.env.ROWS ?? 2000)
@@ -30,10 +30,7 @@ export async function measureMorph () {
   app.live('/without-ids', makeView(false))
   await app.listen({ host: '127.0.0.1', port: 0 })
   const base = `http://127.0.0.1:${app.server.address().port}`
-  const browser = await chromium.launch({
-    executablePath: process.env.LIVE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
+  const browser = await launchChromium()
   const results = []
   try {
     // The full morph takes seconds at this size: fewer runs of it.
@@ -66,8 +63,7 @@ export async function measureMorph () {
         }, (run * 97) % ROWS)
         times.push(sample)
       }
-      times.sort((a, b) => a - b)
-      results.push({ case: label, rows: ROWS, runs, medianMs: round(times[times.length >> 1]), p90Ms: round(times[Math.floor(times.length * 0.9)]) })
+      results.push({ case: label, rows: ROWS, runs, ...medianP90(times) })
       await page.close()
     }
   } finally {
@@ -76,8 +72,6 @@ export async function measureMorph () {
   }
   return results
 }
-
-const round = (ms) => Math.round(ms * 100) / 100
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = await measureMorph()

@@ -11,7 +11,7 @@
 //   ITEMS=10000 RUNS=41 node bench/browser/streams.mjs
 import Fastify from 'fastify'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launchChromium, medianP90 } from './chromium.mjs'
 import live, { LiveView } from '../../dist/index.js'
 
 const ITEMS = Number(process.env.ITEMS ?? 10_000)
@@ -53,10 +53,7 @@ export async function measureStreams () {
   app.live('/stream-and-count', StreamAndCountView)
   await app.listen({ host: '127.0.0.1', port: 0 })
   const base = `http://127.0.0.1:${app.server.address().port}`
-  const browser = await chromium.launch({
-    executablePath: process.env.LIVE_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
+  const browser = await launchChromium()
   const results = []
   try {
     for (const [label, path, runs] of [
@@ -92,8 +89,7 @@ export async function measureStreams () {
       }
       const count = await page.$$eval('#items > li', (els) => els.length)
       if (count !== ITEMS + runs) throw new Error(`${path}: ${count} items, expected ${ITEMS + runs}`)
-      times.sort((a, b) => a - b)
-      results.push({ case: label, items: ITEMS, runs, medianMs: round(times[times.length >> 1]), p90Ms: round(times[Math.floor(times.length * 0.9)]), frameBytes: bytes })
+      results.push({ case: label, items: ITEMS, runs, ...medianP90(times), frameBytes: bytes })
       await page.close()
     }
   } finally {
@@ -102,8 +98,6 @@ export async function measureStreams () {
   }
   return results
 }
-
-const round = (ms) => Math.round(ms * 100) / 100
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const results = await measureStreams()
