@@ -39,18 +39,12 @@ export async function navigate (core: Core, request: FastifyRequest, from: Sessi
     })
     html = await session.renderRoot()
   } catch (err) {
-    if (session !== undefined) endTree(session)
+    session?.endTree()
     request.log.error({ err, view: route.info.name }, 'fastify-live: mount failed on navigate')
     return refuse('handler_error', `${route.info.name}.mount() threw: ${errorMessage(err)}`)
   }
   // The page holds this render once the browser swaps it in: its join adopts it, as after a GET.
-  session.fromHttp = true
-  await core.handoff.keep(session)
+  await session.handOff()
   const title = session.view.pageTitle
   return replyFrame(frame.ref, frame.id, session.version, `,"root":${JSON.stringify(html)},"title":${JSON.stringify(title ?? null)}`)
-}
-
-function endTree (session: Session): void {
-  for (const child of session.children) endTree(child)
-  session.end()
 }

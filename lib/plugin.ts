@@ -181,10 +181,10 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
       try {
         root = await session.renderRoot()
       } catch (err) {
-        closeTree(session)
+        session.endTree()
         throw err
       }
-      await handOff(core, session)
+      await session.handOff()
       const page = layout === null
         ? root
         // Looked up again (a map read): a layout edited while the app runs shows at the next page load.
@@ -209,13 +209,6 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
   })
 }
 
-/** The page's views wait for their join; only the first join adopts them. */
-async function handOff (core: Core, session: Session): Promise<void> {
-  // Its embeds were handed over as they were mounted (Session.mountEmbed).
-  session.fromHttp = true
-  await core.handoff.keep(session)
-}
-
 /**
  * The processes of one app share Redis keys and channels: those with the same
  * `secret` (a hash of it, so two apps on one Redis server never meet).
@@ -233,11 +226,6 @@ async function waitForRedis (ready: Promise<void>, app: FastifyInstance): Promis
   const answered = await Promise.race([ready.then(() => true), late])
   clearTimeout(timer)
   if (!answered) app.log.warn(`fastify-live: Redis did not answer within ${REDIS_READY_MS} ms; starting anyway (views work in this process, and cross-process delivery begins once Redis answers)`)
-}
-
-function closeTree (session: Session): void {
-  for (const child of session.children) closeTree(child)
-  session.end()
 }
 
 export default fp(fastifyLive, { fastify: '5.x', name: 'fastify-live' })

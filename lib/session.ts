@@ -238,6 +238,18 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   /** `true` when this view was resumed from a park: its join answers with the full render, and it did not mount. */
   resumed = false
 
+  /** A render for a page failed (a GET, a navigate): nobody will join the view or its embeds, so all of them end. */
+  endTree (): void {
+    for (const child of this.children) child.endTree()
+    this.end()
+  }
+
+  /** Rendered for a page: the view waits for its join, and only the first join adopts it (its embeds were handed over as they were mounted). */
+  async handOff (): Promise<void> {
+    this.fromHttp = true
+    await this.#core.handoff.keep(this)
+  }
+
   /** End the view for good: close it and run its `unmount()` once. */
   end (): void {
     if (this.#ended) return
