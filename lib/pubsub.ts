@@ -84,6 +84,13 @@ export function decodeMessage (json: string): unknown {
  */
 export class LocalTopics {
   readonly #topics = new Map<string, Map<Delivery, number>>()
+  /**
+   * Each topic's listeners as an array, made at its first delivery after a
+   * change: a delivery walks it, so listeners that (un)subscribe while being
+   * called change the next delivery, not this one, without copying 10,000
+   * listeners for every message of a room that does not change.
+   */
+  readonly #called = new Map<string, Delivery[]>()
 
   constructor (
     readonly log: EngineLog,
@@ -106,6 +113,7 @@ export class LocalTopics {
       this.onFirst(topic)
     }
     listeners.set(listener, (listeners.get(listener) ?? 0) + 1)
+    this.#called.delete(topic)
     let done = false
     return () => {
       if (done) return
@@ -118,6 +126,7 @@ export class LocalTopics {
     const listeners = this.#topics.get(topic)
     if (listeners === undefined) return // cleared by close()
     const count = listeners.get(listener) as number
+    this.#called.delete(topic)
     if (count > 1) {
       listeners.set(listener, count - 1)
       return
@@ -131,14 +140,19 @@ export class LocalTopics {
 
   /**
    * Calls every listener of `topic` but `except`, in subscription order.
-   * A snapshot, so listeners that (un)subscribe while being called change
-   * the next delivery, not this one; one that throws is logged and the
-   * others still run.
+   * Listeners that (un)subscribe while being called change the next
+   * delivery, not this one; one that throws is logged and the others still
+   * run.
    */
   deliver (topic: string, message: unknown, except?: Delivery): void {
-    const listeners = this.#topics.get(topic)
-    if (listeners === undefined) return
-    for (const listener of [...listeners.keys()]) {
+    let called = this.#called.get(topic)
+    if (called === undefined) {
+      const listeners = this.#topics.get(topic)
+      if (listeners === undefined) return
+      called = [...listeners.keys()]
+      this.#called.set(topic, called)
+    }
+    for (const listener of called) {
       if (listener === except) continue
       try {
         listener(topic, message)
@@ -148,7 +162,10 @@ export class LocalTopics {
     }
   }
 
-  clear (): void { this.#topics.clear() }
+  clear (): void {
+    this.#topics.clear()
+    this.#called.clear()
+  }
 }
 
 /**

@@ -111,6 +111,12 @@ export function engineContract (t: TAP, name: string, make: Make): void {
     offB = pubsub.subscribe('t', () => { got.push('b') })
     await pubsub.publish('t', 1)
     t.same(got, ['a', 'b'], 'this delivery goes to the listeners it started with')
+    got.length = 0
+    await pubsub.publish('t', 2)
+    t.same(got, ['a', 'c'], 'the next one to the listeners as they were changed (b left, c came)')
+    got.length = 0
+    await pubsub.publish('t', 3)
+    t.same(got, ['a', 'c', 'c'], 'and the one after that to the c the last delivery added')
   })
 
   t.test(`${name}: a listener that throws is logged and the others still get the message`, async (t) => {
