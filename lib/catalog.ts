@@ -60,6 +60,11 @@ export class ViewCatalog {
     }
     const listensTo = stringList(name, 'listensTo', View.listensTo, "static listensTo = ['filter']")
     const table = buildDispatchTable(View)
+    const cached = [...table.handlers.values()].filter((entry) => entry.cache !== undefined).map((entry) => `${entry.name}()`)
+    if (cached.length > 0 && streamNames(View).size > 0) {
+      // A hit shows the page as it was cached; the stream's items have moved on since, and the server no longer has them.
+      throw new FST_LIVE_STREAM(`${name} declares static streams and @cache on ${cached.join(', ')}: a cache hit would show the stream's items as they were when the result was cached, which the server no longer has; remove @cache from ${cached.length === 1 ? 'that handler' : 'those handlers'}, or keep the items in a plain property instead of a stream`)
+    }
     for (const key of listensTo) requireField(sample, name, key, `is in \`static listensTo\``)
     for (const entry of table.handlers.values()) {
       for (const key of entry.clientState ?? []) requireField(sample, name, key, `is published by @clientState on ${entry.name}()`)

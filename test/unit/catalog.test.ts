@@ -1,5 +1,5 @@
 import t from 'tap'
-import { LiveView, clientState, debounce, eventHandler } from '../../lib/index.js'
+import { LiveView, cache, clientState, debounce, eventHandler } from '../../lib/index.js'
 import { Renderer } from '../../lib/render.js'
 import type { LiveViewClass } from '../../lib/view.js'
 import { ViewCatalog } from '../../lib/catalog.js'
@@ -68,6 +68,24 @@ t.test('the property name "live" is reserved for the template helpers', async (t
     live = true
   }
   t.throws(() => catalog().describe(Reserved), { code: 'FST_LIVE_VIEW', message: /Reserved has a property named "live", which is reserved/ })
+})
+
+t.test('@cache on a view with streams is refused: a hit would show items the server no longer has', async (t) => {
+  class CachedFeed extends LiveView {
+    static override template = 'counter.njk'
+    static streams = { posts: {} }
+    count = 0
+    @cache() @eventHandler() page () {}
+    @eventHandler() more () {}
+  }
+  t.throws(() => catalog().describe(CachedFeed), { code: 'FST_LIVE_STREAM', message: /CachedFeed declares static streams and @cache on page\(\): .*remove @cache from that handler/ })
+  class Feed extends LiveView {
+    static override template = 'counter.njk'
+    static streams = { posts: {} }
+    count = 0
+    @eventHandler() more () {}
+  }
+  t.ok(catalog().describe(Feed), 'streams without @cache are fine')
 })
 
 t.test('listensTo keys must be declared properties', async (t) => {
