@@ -80,13 +80,27 @@ function walk (value: unknown, path: string, ancestors: Map<object, string>, dep
   return problem
 }
 
-/** Freeze a parsed JSON value all the way down: one copy is shared by every listener. */
+/** Objects frozen by `deepFreeze`, with everything they hold: such an object's identity tells its content. */
+const frozenAllTheWay = new WeakSet<object>()
+
+/**
+ * Freeze a freshly parsed JSON value all the way down: one copy is shared by
+ * every listener. Only for a value just made by `JSON.parse` (nothing in it
+ * frozen yet, nobody else holding it), so that every object in it is
+ * remembered as unchangeable (`frozenData`).
+ */
 export function deepFreeze<T> (value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value)
     for (const child of Object.values(value)) deepFreeze(child)
+    frozenAllTheWay.add(value)
   }
   return value
+}
+
+/** Whether `value` was frozen all the way down by `deepFreeze` (a message, a presence meta): it can never change. */
+export function frozenData (value: object): boolean {
+  return frozenAllTheWay.has(value)
 }
 
 /**

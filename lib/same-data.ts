@@ -14,7 +14,7 @@
  * or nested deeper than MAX_DEPTH is not copied, and its view renders on its
  * own.
  */
-import { MAX_DEPTH } from './json-data.js'
+import { MAX_DEPTH, frozenData } from './json-data.js'
 
 /** What `copyData` returns for a state that is not plain data. */
 export const NOT_DATA: unique symbol = Symbol('not plain data')
@@ -26,6 +26,11 @@ class ObjectCopy {
 
 export function copyData (value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null) return typeof value === 'function' ? NOT_DATA : value
+  // A message (or presence meta) that views keep as they got it is one frozen
+  // object for all of them: kept, not copied, so that in every other view it
+  // is equal by identity, without a walk (a chat room's last 100 messages,
+  // compared in a pointer each).
+  if (frozenData(value)) return value
   if (depth >= MAX_DEPTH) return NOT_DATA
   if (Array.isArray(value)) {
     const copy = new Array(value.length)
@@ -65,8 +70,18 @@ function sameObject (value: object, copy: object): boolean {
     }
     return true
   }
-  if (!(copy instanceof ObjectCopy) || !isPlain(value)) return false
-  const { keys, values } = copy
+  if (!isPlain(value)) return false
+  let keys: readonly string[]
+  let values: readonly unknown[]
+  if (copy instanceof ObjectCopy) {
+    ({ keys, values } = copy)
+  } else if (frozenData(copy) && !Array.isArray(copy)) {
+    // a message the first view kept as it came, another view a copy of it
+    keys = Object.keys(copy)
+    values = Object.values(copy)
+  } else {
+    return false
+  }
   let i = 0
   // for-in over a plain object walks its own keys in order (Object.prototype
   // has no enumerable ones), and V8 reads `value[key]` in it from the key

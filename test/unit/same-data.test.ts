@@ -1,6 +1,6 @@
 import t from 'tap'
 import { copyData, sameData, NOT_DATA } from '../../lib/same-data.js'
-import { MAX_DEPTH } from '../../lib/json-data.js'
+import { MAX_DEPTH, deepFreeze, frozenData } from '../../lib/json-data.js'
 
 const rows = () => Array.from({ length: 3 }, (_, i) => ({ id: i + 1, name: `Item ${i + 1}`, checked: false, tags: ['a'] }))
 
@@ -48,4 +48,19 @@ t.test('nesting is bounded: a state deeper than MAX_DEPTH is not copied, and a c
   cycle.self = cycle
   t.equal(copyData(cycle), NOT_DATA)
   t.notOk(sameData(cycle, copyData({ self: { self: {} } })))
+})
+
+t.test('a message kept as it came is one frozen object for every view: kept by the copy, equal by identity', async (t) => {
+  const message = deepFreeze(JSON.parse('{"from":"ann","text":"hi","tags":["a"]}'))
+  const copy = copyData({ messages: [message] }) as { values: unknown[][] }
+  t.equal(copy.values[0]![0], message, 'not copied: it cannot change')
+  t.ok(sameData({ messages: [message] }, copy), 'the same message')
+  t.ok(sameData({ messages: [{ from: 'ann', text: 'hi', tags: ['a'] }] }, copy), 'a view that kept a copy of it is equal too')
+  t.notOk(sameData({ messages: [{ from: 'ann', text: 'hi!', tags: ['a'] }] }, copy), 'one that changed its copy is not')
+  t.notOk(sameData({ messages: [{ from: 'ann', text: 'hi' }] }, copy), 'nor one with a key less')
+  t.notOk(sameData({ messages: [['ann', 'hi', ['a']]] }, copy), 'nor an array for it')
+  const held = Object.freeze({ from: 'ann', text: 'hi' })
+  const kept = copyData({ last: held }) as { values: unknown[] }
+  t.not(kept.values[0], held, 'an object the app froze itself is still copied (what it holds may change)')
+  t.notOk(frozenData(Object.freeze({ a: {} })), 'only deepFreeze marks an object unchangeable')
 })
