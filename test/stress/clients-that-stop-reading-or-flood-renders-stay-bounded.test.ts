@@ -124,6 +124,45 @@ t.test('a client that stops reading while a task pushes: the server buffers at m
   t.equal(serverSide.readyState, 1, 'the socket stayed open: it drained within drainTimeout')
 })
 
+t.test('many clients that stop reading hold at most maxTotalBufferedBytes together, each below its own budget, and each that reads again converges', async (t) => {
+  const sockets = 6
+  const maxBufferedBytes = 1024 * 1024
+  const maxTotalBufferedBytes = 256 * 1024
+  const { app, base } = await serve(t, [['/feed', FeedView]], { maxBufferedBytes, maxTotalBufferedBytes, drainTimeout: 120_000 })
+  const clients = await Promise.all(Array.from({ length: sockets }, () => open(app, base, '/feed')))
+  t.teardown(() => { for (const c of clients) c.page.close() })
+  const unsent = () => clients.reduce((n, c) => n + c.serverSide.bufferedAmount, 0)
+  for (const c of clients) {
+    c.socket.pause()
+    c.socket.send(event(c.page.roots[0]!.id, 100, 'start'))
+  }
+  // Each socket's kernel buffers fill first; then the server's own.
+  await until(() => unsent() > maxTotalBufferedBytes, 'the sockets together to pass the total', 20_000)
+  const atTotal = pushes
+  // Enough for every socket to fill its own budget, were the total not enforced.
+  const more = Math.ceil((sockets * maxBufferedBytes) / FILLER.length) * 2
+  let most = 0
+  await until(() => { most = Math.max(most, unsent()); return pushes >= atTotal + more }, `${more} more pushes`, 30_000)
+  // A socket is held back once it is behind (past Node's 16 KiB write buffer): each may hold that and one frame.
+  const frameBytes = FILLER.length + 200
+  const bound = maxTotalBufferedBytes + sockets * (16 * 1024 + frameBytes)
+  t.ok(most <= bound, `${more} pushes of ${frameBytes} bytes later the ${sockets} sockets hold at most ${most} unsent bytes together: within maxTotalBufferedBytes (${maxTotalBufferedBytes}) and 16 KiB and one frame each (${bound}); their own budgets would allow ${sockets * maxBufferedBytes}`)
+  t.ok(clients.every((c) => c.serverSide.bufferedAmount < maxBufferedBytes), 'each below its own budget')
+  feeding = false
+  await until(() => liveStats(app).tasks === 0, 'the feeds to stop')
+  for (const c of clients) c.socket.resume()
+  // A view held back is sent whole once its socket drains.
+  await until(() => clients.every((c) => c.serverSide.bufferedAmount === 0 && c.page.frames.some((f) => f.t === 'patch' && typeof f.html === 'string')), 'every page to drain and get a full render', 20_000)
+  for (const [k, c] of clients.entries()) {
+    const reply = await c.page.event('increment')
+    t.equal(reply.t, 'reply', `page ${k}: the next event is answered`)
+    const shown = c.page.html()
+    const server = await c.page.send({ t: 'render', id: c.page.roots[0]!.id })
+    t.equal(shown, server.html, `page ${k}: and the page converges on the server render`)
+    t.equal(c.serverSide.readyState, 1, `page ${k}: the socket stayed open`)
+  }
+})
+
 t.test('a client that never reads again is closed after drainTimeout with 1013, logged once', async (t) => {
   const { app, base, logs } = await serve(t, [['/feed', FeedView]], { maxBufferedBytes: 64 * 1024, drainTimeout: 300 })
   const { page, socket, serverSide } = await open(app, base, '/feed')
