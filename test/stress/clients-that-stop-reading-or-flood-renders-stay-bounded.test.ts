@@ -1,12 +1,10 @@
 import { setImmediate as turn } from 'node:timers/promises'
-import Fastify, { type FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
-import type { WebSocket } from 'ws'
-import live, { LiveView, eventHandler, type LiveOptions, type LiveViewClass } from '../../lib/index.js'
+import t from 'tap'
+import { LiveView, eventHandler } from '../../lib/index.js'
 import { FRAME_COST } from '../../lib/rate-limit.js'
-import { LivePage, liveStats, parseRoots, type ServerFrame } from '../../lib/testing.js'
-import { FIXTURES, SECRET } from '../helpers/app.js'
-import { closed, listen, realSocket, until } from '../helpers/live.js'
+import { liveStats, type ServerFrame } from '../../lib/testing.js'
+import { BigView, CounterView, bounded, open, serve } from '../helpers/hardening.js'
+import { closed, until } from '../helpers/live.js'
 
 // What a client can make the server keep or do, on real sockets: a client
 // that stops reading (while a task pushes, or while it asks for renders) and
@@ -40,51 +38,6 @@ class FeedView extends LiveView {
   }
 
   @eventHandler() increment () { this.n++ }
-}
-
-/** ~170 KB of HTML. */
-const ROWS = Array.from({ length: 1000 }, (_, k) => ({ id: k, name: `product ${k} ${'·'.repeat(60)}`, price: k % 97, checked: k % 3 === 0 }))
-class BigView extends LiveView {
-  static override template = 'rows.njk'
-  rows = ROWS
-}
-
-class CounterView extends LiveView {
-  static override template = 'counter.njk'
-  count = 0
-  @eventHandler() increment () { this.count++ }
-}
-
-interface Logged { level: number, msg: string }
-
-/** An app on 127.0.0.1 whose warnings the test reads. */
-async function serve (t: Test, routes: Array<[string, LiveViewClass]>, options: LiveOptions): Promise<{ app: FastifyInstance, base: string, logs: Logged[] }> {
-  const logs: Logged[] = []
-  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { logs.push(JSON.parse(line)) } } } })
-  t.teardown(() => app.close())
-  await app.register(live, { templates: FIXTURES, secret: SECRET, ...options })
-  for (const [path, View] of routes) app.live(path, View)
-  await app.ready()
-  return { app, base: await listen(app), logs }
-}
-
-/** GET the page, open a real socket, join. `serverSide` is the server's end of that socket. */
-async function open (app: FastifyInstance, base: string, url: string): Promise<{ page: LivePage, socket: WebSocket, serverSide: WebSocket }> {
-  const before = new Set(app.websocketServer.clients)
-  const body = (await app.inject(url)).body
-  const socket = await realSocket(base)
-  const page = new LivePage(body, parseRoots(body), socket)
-  const [joined] = await page.join()
-  if (joined?.t !== 'reply') throw new Error(`join refused: ${JSON.stringify(joined)}`)
-  const serverSide = [...app.websocketServer.clients].find((c) => !before.has(c))!
-  return { page, socket, serverSide }
-}
-
-/** `promise`, or `fallback` once `ms` pass: a bound on a wait that must end. */
-async function bounded<T> (promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout
-  const late = new Promise<T>((resolve) => { timer = setTimeout(() => resolve(fallback), ms) })
-  return await Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
 const event = (id: string, ref: number, h: string) => JSON.stringify({ t: 'event', ref, id, h, p: {}, type: 'click' })
