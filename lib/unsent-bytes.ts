@@ -31,9 +31,6 @@ export class UnsentBytes {
     return bytes
   }
 
-  /** Sockets counted: behind since they last drained. */
-  get sockets (): number { return this.#behind.size }
-
   /**
    * Whether `holder` (whose TCP socket is `tcp`) must be held back for the
    * total: it is behind, and the total is past the limit. It is counted until

@@ -1,6 +1,6 @@
 import { setImmediate as turn } from 'node:timers/promises'
 import t from 'tap'
-import { LiveView, eventHandler } from '../../lib/index.js'
+import { LiveView, eventHandler, type LiveOptions } from '../../lib/index.js'
 import { FRAME_COST } from '../../lib/rate-limit.js'
 import { liveStats, type ServerFrame } from '../../lib/testing.js'
 import { BigView, CounterView, bounded, open, serve } from '../helpers/hardening.js'
@@ -116,8 +116,12 @@ t.test('many clients that stop reading hold at most maxTotalBufferedBytes togeth
   }
 })
 
-t.test('a client that never reads again is closed after drainTimeout with 1013, logged once', async (t) => {
-  const { app, base, logs } = await serve(t, [['/feed', FeedView]], { maxBufferedBytes: 64 * 1024, drainTimeout: 300 })
+const stalls: Array<[string, LiveOptions, RegExp]> = [
+  ['past its own budget', { maxBufferedBytes: 64 * 1024 }, /closed a socket that stayed past maxBufferedBytes \(65536 bytes\) for drainTimeout \(300 ms\): the client is not reading/],
+  ['held back by the total of all sockets', { maxTotalBufferedBytes: 64 * 1024 }, /closed a socket that stayed past maxTotalBufferedBytes \(65536 bytes, all sockets\) for drainTimeout \(300 ms\): the client is not reading/],
+]
+for (const [what, budget, warning] of stalls) t.test(`a client that never reads again (${what}) is closed after drainTimeout with 1013, logged once`, async (t) => {
+  const { app, base, logs } = await serve(t, [['/feed', FeedView]], { ...budget, drainTimeout: 300 })
   const { page, socket, serverSide } = await open(app, base, '/feed')
   t.teardown(() => page.close())
   const codes: number[] = []
@@ -130,7 +134,7 @@ t.test('a client that never reads again is closed after drainTimeout with 1013, 
   t.equal(codes[0], 1013, 'with 1013 (try again later)')
   await until(() => liveStats(app).sockets === 0, 'the server to count the close')
   t.match(liveStats(app), { views: 0, tasks: 0, sockets: 0 }, 'its view and task ended with it')
-  const warned = logs.filter((l) => /closed a socket that stayed past maxBufferedBytes \(65536 bytes\) for drainTimeout \(300 ms\): the client is not reading/.test(l.msg))
+  const warned = logs.filter((l) => warning.test(l.msg))
   t.equal(warned.length, 1, 'logged once')
   socket.terminate()
 })
