@@ -1,7 +1,7 @@
 // What a hostile client can make the server keep or do, with the defaults a
 // user deploys with: `npm run bench:hardening`.
 //
-//   node bench/hardening.mjs [--seconds 60] [--flood-seconds 15]
+//   node bench/hardening.mjs [--seconds 60] [--flood-seconds 15]   (0 skips a part)
 //
 // The server is the demo's (examples/, run through tsx) in production mode,
 // plus /big: the demo's search page with 3,500 rows (~173 KB of HTML).
@@ -10,7 +10,7 @@
 // BENCH_CPU_PROF=<dir> writes a CPU profile of the server there.
 // BENCH_MAX_BUFFERED_BYTES and BENCH_MAX_TOTAL_BUFFERED_BYTES set
 // maxBufferedBytes and maxTotalBufferedBytes (default: the plugin's);
-// --flood-seconds 0 skips the latency part.
+// --seconds 0 skips the memory part, --flood-seconds 0 the latency part.
 //
 // 1. Memory: 20 sockets join the search page and keep sending what the
 //    rate limit allows (80 `search` events and one `render` a second each:
@@ -174,58 +174,7 @@ async function main () {
 
   // -- 1. memory --------------------------------------------------------------
   await warm()
-  const idle = await rss()
-  // 40 distinct searches (the cache keys them apart), each matching most of the 44 fruits: ~3 KB answers.
-  const words = Array.from({ length: 40 }, (_, i) => ' '.repeat(i % 20) + (i < 20 ? 'a' : 'e'))
-  let sentIn = 0
-  /** 20 sockets sending 80 searches and one render a second each for `seconds`; `reading`: whether they read the answers. Samples every 5 s. */
-  const load = async (reading) => {
-    const sockets = keep(20, '/search', ({ ws, id }) => {
-      if (!reading) ws.pause() // stops reading: what the server sends piles up
-      let tick = 0
-      let ref = 10
-      const timer = setInterval(() => {
-        if (ws.readyState !== 1) return
-        for (let k = 0; k < 8; k++) {
-          const frame = JSON.stringify({ t: 'event', ref: ref++, id, h: 'search', p: { value: words[(ref * 7) % words.length] }, type: 'input' })
-          if (!reading) sentIn += frame.length
-          ws.send(frame, (err) => { if (err) ws.terminate() })
-        }
-        if (++tick % 10 === 0) ws.send(JSON.stringify({ t: 'render', ref: ref++, id }))
-      }, 100)
-      // A socket the server closed for not reading is dropped (destroyed): the next write here fails, and it is replaced.
-      return () => { clearInterval(timer); ws.terminate() }
-    })
-    await sockets.started
-    const samples = []
-    for (let s = 5; s <= seconds; s += 5) {
-      await new Promise((resolve) => setTimeout(resolve, 5000))
-      const stats = await srv.stats()
-      samples.push({ s, rss: stats.rss, unsent: stats.unsent, sockets: stats.sockets })
-    }
-    sockets.stop()
-    await new Promise((resolve) => setTimeout(resolve, 1000))
-    return samples
-  }
-  const readers = await load(true)
-  const nonReaders = await load(false)
-  const closedForNotReading = await closedWith(1013)
-  const peak = Math.max(...nonReaders.map((x) => x.rss))
-  const mostUnsent = Math.max(...nonReaders.map((x) => x.unsent))
-  const late = (samples) => samples.slice(Math.floor(samples.length / 2))
-  const mean = (samples) => samples.reduce((n, x) => n + x.rss, 0) / samples.length
-  const settled = mean(late(nonReaders))
-  const readersSettled = mean(late(readers))
-
-  console.log(`\n### Hardening: memory under 20 sockets, reading and not reading (${seconds} s each, /search, maxBufferedBytes ${process.env.BENCH_MAX_BUFFERED_BYTES ?? 'default'}, maxTotalBufferedBytes ${process.env.BENCH_MAX_TOTAL_BUFFERED_BYTES ?? 'default'})\n`)
-  console.log('| time | RSS, 20 readers | vs idle | RSS, 20 non-readers | vs idle | vs readers | unsent bytes held | sockets open |')
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
-  const signed = (bytes) => `${bytes >= 0 ? '+' : ''}${mb(bytes)} MB`
-  for (const [k, x] of nonReaders.entries()) {
-    const r = readers[k]
-    console.log(`| ${x.s} s | ${mb(r.rss)} MB | ${signed(r.rss - idle)} | ${mb(x.rss)} MB | ${signed(x.rss - idle)} | ${signed(x.rss - r.rss)} | ${(x.unsent / 1024).toFixed(0)} KiB | ${x.sockets} |`)
-  }
-  console.log(`\nidle ${mb(idle)} MB. Second half of each window, mean RSS: readers ${mb(readersSettled)} MB (${signed(readersSettled - idle)} over idle), non-readers ${mb(settled)} MB (${signed(settled - idle)} over idle, ${signed(settled - readersSettled)} over readers); non-readers' peak ${mb(peak)} MB; at most ${(mostUnsent / 1024).toFixed(0)} KiB unsent held; ${(sentIn / 1024).toFixed(0)} KiB of events sent in by non-readers; ${closedForNotReading} sockets closed for not reading (1013) and replaced\n`)
+  if (seconds > 0) await memory()
   if (floodSeconds <= 0) return await srv.stop()
 
   // -- 2. latency -------------------------------------------------------------
@@ -280,6 +229,62 @@ async function main () {
   row('(b) 5 sockets ask for renders of /big at the rate limit: 10/s each', allowed)
   row('(c) 5 sockets flood renders of /big at 90/s each, each replaced (a GET of the 200 KB page, a join) when closed', flooded)
   console.log(`\n${renderFrames} render frames sent in all`)
+
+  /** 1. memory: 20 readers, then 20 non-readers, for `seconds` each. */
+  async function memory () {
+    const idle = await rss()
+    // 40 distinct searches (the cache keys them apart), each matching most of the 44 fruits: ~3 KB answers.
+    const words = Array.from({ length: 40 }, (_, i) => ' '.repeat(i % 20) + (i < 20 ? 'a' : 'e'))
+    let sentIn = 0
+    /** 20 sockets sending 80 searches and one render a second each for `seconds`; `reading`: whether they read the answers. Samples every 5 s. */
+    const load = async (reading) => {
+      const sockets = keep(20, '/search', ({ ws, id }) => {
+        if (!reading) ws.pause() // stops reading: what the server sends piles up
+        let tick = 0
+        let ref = 10
+        const timer = setInterval(() => {
+          if (ws.readyState !== 1) return
+          for (let k = 0; k < 8; k++) {
+            const frame = JSON.stringify({ t: 'event', ref: ref++, id, h: 'search', p: { value: words[(ref * 7) % words.length] }, type: 'input' })
+            if (!reading) sentIn += frame.length
+            ws.send(frame, (err) => { if (err) ws.terminate() })
+          }
+          if (++tick % 10 === 0) ws.send(JSON.stringify({ t: 'render', ref: ref++, id }))
+        }, 100)
+        // A socket the server closed for not reading is dropped (destroyed): the next write here fails, and it is replaced.
+        return () => { clearInterval(timer); ws.terminate() }
+      })
+      await sockets.started
+      const samples = []
+      for (let s = 5; s <= seconds; s += 5) {
+        await new Promise((resolve) => setTimeout(resolve, 5000))
+        const stats = await srv.stats()
+        samples.push({ s, rss: stats.rss, unsent: stats.unsent, sockets: stats.sockets })
+      }
+      sockets.stop()
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      return samples
+    }
+    const readers = await load(true)
+    const nonReaders = await load(false)
+    const closedForNotReading = await closedWith(1013)
+    const peak = Math.max(...nonReaders.map((x) => x.rss))
+    const mostUnsent = Math.max(...nonReaders.map((x) => x.unsent))
+    const late = (samples) => samples.slice(Math.floor(samples.length / 2))
+    const mean = (samples) => samples.reduce((n, x) => n + x.rss, 0) / samples.length
+    const settled = mean(late(nonReaders))
+    const readersSettled = mean(late(readers))
+
+    console.log(`\n### Hardening: memory under 20 sockets, reading and not reading (${seconds} s each, /search, maxBufferedBytes ${process.env.BENCH_MAX_BUFFERED_BYTES ?? 'default'}, maxTotalBufferedBytes ${process.env.BENCH_MAX_TOTAL_BUFFERED_BYTES ?? 'default'})\n`)
+    console.log('| time | RSS, 20 readers | vs idle | RSS, 20 non-readers | vs idle | vs readers | unsent bytes held | sockets open |')
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+    const signed = (bytes) => `${bytes >= 0 ? '+' : ''}${mb(bytes)} MB`
+    for (const [k, x] of nonReaders.entries()) {
+      const r = readers[k]
+      console.log(`| ${x.s} s | ${mb(r.rss)} MB | ${signed(r.rss - idle)} | ${mb(x.rss)} MB | ${signed(x.rss - idle)} | ${signed(x.rss - r.rss)} | ${(x.unsent / 1024).toFixed(0)} KiB | ${x.sockets} |`)
+    }
+    console.log(`\nidle ${mb(idle)} MB. Second half of each window, mean RSS: readers ${mb(readersSettled)} MB (${signed(readersSettled - idle)} over idle), non-readers ${mb(settled)} MB (${signed(settled - idle)} over idle, ${signed(settled - readersSettled)} over readers); non-readers' peak ${mb(peak)} MB; at most ${(mostUnsent / 1024).toFixed(0)} KiB unsent held; ${(sentIn / 1024).toFixed(0)} KiB of events sent in by non-readers; ${closedForNotReading} sockets closed for not reading (1013) and replaced\n`)
+  }
 
   /** Warm the server up: a few pages of each kind, and events on them. */
   async function warm () {

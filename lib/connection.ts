@@ -9,7 +9,7 @@ import { errorFrame, replyFrame, tooDeep, validateFrame, type InboundFrame, type
 import { FRAME_COST, RateLimiter, type Verdict } from './rate-limit.js'
 import { Session, type Outbox } from './session.js'
 import { SnapshotBudget } from './snapshots.js'
-import { DIRECT_MAX_BYTES, directSocket, textFrame } from './text-frames.js'
+import { DIRECT_MAX_BYTES, directSocket, textFrame, textFrameHeader } from './text-frames.js'
 import type { ViewInfo } from './catalog.js'
 
 /**
@@ -66,8 +66,21 @@ export class Connection implements Outbox {
 
   sendAround (head: string, body: Buffer, tail: string): void {
     if (this.#socket.readyState !== 1) return
-    // One copy of the bytes, and a text frame: ws sends a buffer as it is.
-    this.#socket.send(Buffer.concat([Buffer.from(head), body, Buffer.from(tail)]), { binary: false })
+    const before = Buffer.from(head)
+    const after = Buffer.from(tail)
+    if (this.#direct === null) {
+      this.#socket.send(Buffer.concat([before, body, after]), { binary: false })
+      return
+    }
+    // One frame in three writes, the body's bytes not copied: a copy (and a
+    // large allocation outside the heap, which V8 answers with collections)
+    // per request was most of what a flood of renders still cost.
+    const direct = this.#direct
+    direct.cork()
+    direct.write(Buffer.concat([textFrameHeader(before.length + body.length + after.length), before]))
+    direct.write(body)
+    direct.write(after)
+    direct.uncork()
   }
 
   // ---- backpressure ----------------------------------------------------------
