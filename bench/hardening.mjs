@@ -86,7 +86,8 @@ async function server () {
     const m = process.memoryUsage()
     let unsent = 0
     for (const ws of app.websocketServer.clients) unsent += ws.bufferedAmount
-    process.send({ id: msg.id, rss: m.rss, heapUsed: m.heapUsed, external: m.external, sockets: app.websocketServer.clients.size, unsent, closedWith })
+    const cpu = process.cpuUsage()
+    process.send({ id: msg.id, rss: m.rss, heapUsed: m.heapUsed, external: m.external, sockets: app.websocketServer.clients.size, unsent, closedWith, cpu: (cpu.user + cpu.system) / 1000, at: performance.now() })
   })
   // An exit, not a kill: a --cpu-prof profile is written on exit.
   process.once('SIGTERM', () => process.exit(0))
@@ -178,7 +179,6 @@ async function main () {
   if (floodSeconds <= 0) return await srv.stop()
 
   // -- 2. latency -------------------------------------------------------------
-  const quiet = await latency(floodSeconds)
   let renderFrames = 0
   /** What a flooding socket does: `perTick` render frames every 100 ms. */
   const floodWith = (perTick) => ({ ws, id }) => {
@@ -209,11 +209,14 @@ async function main () {
     for (const { ws } of sockets) ws.terminate()
     return result
   }
+  /** `run`'s result, the flooders closed meanwhile, and the server's CPU time per wall second (a machine's load slows latencies, not this). */
   const closes = async (run) => {
-    const before = await closedWith(1008)
+    const before = await srv.stats()
     const result = await run()
-    return { ...result, closed: await closedWith(1008) - before }
+    const after = await srv.stats()
+    return { ...result, closed: (after.closedWith[1008] ?? 0) - (before.closedWith[1008] ?? 0), cpu: (after.cpu - before.cpu) / (after.at - before.at) }
   }
+  const quiet = await closes(() => latency(floodSeconds))
   const onOpen = await closes(() => floodOnce(9))
   // What the rate limit lets through, and nothing more: 10 full renders a second each, never refused.
   const allowed = await closes(() => flood(1))
@@ -221,9 +224,9 @@ async function main () {
   await srv.stop()
 
   console.log('### Hardening: a well-behaved client\'s latency (one event every 20 ms, /counter)\n')
-  console.log('| while | window | events | p50 | p99 | p99 vs idle | flooders closed (1008) |')
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
-  const row = (what, x) => console.log(`| ${what} | ${x.seconds.toFixed(1)} s | ${x.n} | ${x.p50.toFixed(2)} ms | ${x.p99.toFixed(2)} ms | ${(x.p99 / quiet.p99).toFixed(2)}× | ${x.closed ?? ''} |`)
+  console.log('| while | window | events | p50 | p99 | p99 vs idle | server CPU | flooders closed (1008) |')
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  const row = (what, x) => console.log(`| ${what} | ${x.seconds.toFixed(1)} s | ${x.n} | ${x.p50.toFixed(2)} ms | ${x.p99.toFixed(2)} ms | ${(x.p99 / quiet.p99).toFixed(2)}× | ${(x.cpu * 100).toFixed(0)}% | ${x.closed || ''} |`)
   row('idle', quiet)
   row('(a) 5 sockets flood renders of /big (173 KB) at 90/s each, on the sockets they opened, until closed', onOpen)
   row('(b) 5 sockets ask for renders of /big at the rate limit: 10/s each', allowed)
