@@ -21,8 +21,8 @@
 //    every 5 s, against idle and against the same load from readers (the
 //    heap V8 grows for 1,600 events a second is not memory held for
 //    non-readers).
-// 2. Latency: a well-behaved client sends an event every 20 ms to the counter
-//    page, alone and then while 5 sockets ask for `render` frames of /big:
+// 2. Latency: a well-behaved client (in a process of its own) sends an
+//    event every 20 ms to the counter page, alone and then while 5 sockets ask for `render` frames of /big:
 //    (a) at 90 a second each, on the sockets they opened, until the rate
 //    limit closes them (1008); (b) at exactly the rate limit, 10 a second
 //    each, for the whole window; (c) at 90 a second each, each replaced when
@@ -35,6 +35,7 @@ import { enforceLoopback } from './loopback.mjs'
 const { values: args } = parseArgs({
   options: {
     server: { type: 'boolean', default: false },
+    good: { type: 'boolean', default: false },
     seconds: { type: 'string', default: '60' },
     'flood-seconds': { type: 'string', default: '15' },
   },
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
 
 enforceLoopback()
 if (args.server) await server()
+else if (args.good) await goodClient()
 else await main()
 
 // ---- the server (a child process, under tsx) -------------------------------
@@ -97,7 +99,6 @@ async function server () {
 // ---- the clients ------------------------------------------------------------
 
 async function main () {
-  const { default: WebSocket } = await import('ws')
   const { Proc, origin } = await import('./proc.mjs')
   const seconds = Number(args.seconds)
   const floodSeconds = Number(args['flood-seconds'])
@@ -108,38 +109,15 @@ async function main () {
     LIVE_SECRET: 'bench-secret-bench-secret-bench-secret',
   })
   const base = await origin(srv)
+  // The good client runs in a process of its own: the flooders' clients, here, would delay its measurements.
+  const good = new Proc('good', 1, [fileURLToPath(import.meta.url), '--good'])
+  await good.line(/^READY good$/, 30_000)
+  let goodRuns = 0
   const mb = (bytes) => (bytes / 1048576).toFixed(1)
   const rss = async () => (await srv.stats()).rss
   const closedWith = async (code) => (await srv.stats()).closedWith[code] ?? 0
 
-  /** GET a page and read its root's id and token, as the browser would. */
-  async function root (url) {
-    const html = await (await fetch(base + url)).text()
-    const m = /<div id="(lv-[\w-]{10})" data-live-root data-live-token="([^"]+)"/.exec(html)
-    if (m === null) throw new Error(`no live root on ${url}`)
-    return { id: m[1], token: m[2] }
-  }
-
-  /** A socket joined to a fresh page of `url`; `answers` resolves each ref's answer. */
-  async function join (url) {
-    const { id, token } = await root(url)
-    const ws = new WebSocket(`${base.replace('http', 'ws')}/_live/socket`, { headers: { origin: base } })
-    const waiting = new Map()
-    ws.on('message', (data) => {
-      if (waiting.size === 0) return
-      const ref = /"ref":(\d+)/.exec(data.toString('latin1', 0, 40))
-      const done = ref && waiting.get(Number(ref[1]))
-      if (done) { waiting.delete(Number(ref[1])); done(String(data)) }
-    })
-    ws.on('error', () => {})
-    await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
-    const answer = (ref) => new Promise((resolve) => waiting.set(ref, resolve))
-    const joined = answer(1)
-    ws.send(JSON.stringify({ t: 'join', ref: 1, id, token }))
-    const reply = await joined
-    if (!reply.startsWith('{"t":"reply"')) throw new Error(`join refused: ${reply.slice(0, 200)}`)
-    return { ws, id, answer }
-  }
+  const join = (url) => joinPage(base, url)
 
   /**
    * `count` sockets that each run `behave(socket)` (which returns a stop
@@ -176,7 +154,7 @@ async function main () {
   // -- 1. memory --------------------------------------------------------------
   await warm()
   if (seconds > 0) await memory()
-  if (floodSeconds <= 0) return await srv.stop()
+  if (floodSeconds <= 0) return await Promise.all([srv.stop(), good.stop()])
 
   // -- 2. latency -------------------------------------------------------------
   let renderFrames = 0
@@ -221,7 +199,7 @@ async function main () {
   // What the rate limit lets through, and nothing more: 10 full renders a second each, never refused.
   const allowed = await closes(() => flood(1))
   const flooded = await closes(() => flood(9))
-  await srv.stop()
+  await Promise.all([srv.stop(), good.stop()])
 
   console.log('### Hardening: a well-behaved client\'s latency (one event every 20 ms, /counter)\n')
   console.log('| while | window | events | p50 | p99 | p99 vs idle | server CPU | flooders closed (1008) |')
@@ -305,26 +283,76 @@ async function main () {
     await new Promise((resolve) => setTimeout(resolve, 2000))
   }
 
-  /** A good client: one increment every 20 ms for `s` seconds (or until `done` resolves); its round trips. */
+  /** The good client's round trips for `s` seconds (or until `done` resolves), measured in its own process. */
   async function latency (s, done = new Promise(() => {})) {
-    const { ws, id, answer } = await join('/counter')
-    const times = []
-    const started = Date.now()
-    const until = started + s * 1000
-    let over = false
-    done.then(() => { over = true })
-    for (let ref = 2; Date.now() < until && !over; ref++) {
-      const sent = performance.now()
-      const done = answer(ref)
-      ws.send(JSON.stringify({ t: 'event', ref, id, h: 'increment', p: {}, type: 'click' }))
-      const reply = await done
-      times.push(performance.now() - sent)
-      if (!reply.startsWith('{"t":"reply"')) throw new Error(`the good client was refused: ${reply.slice(0, 200)}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    ws.close()
-    times.sort((a, b) => a - b)
-    return { seconds: (Date.now() - started) / 1000, n: times.length, p50: times[Math.floor(times.length * 0.5)], p99: times[Math.floor(times.length * 0.99)] }
+    const id = ++goodRuns
+    good.send({ cmd: 'run', id, base, seconds: s })
+    void done.then(() => good.send({ cmd: 'stop', id }))
+    return await good.message((m) => m?.id === id, 'latency', 120_000)
   }
 }
 
+// ---- pages and the good client (main and the good client's process) -------
+
+/** GET a page and read its root's id and token, as the browser would. */
+async function root (base, url) {
+  const html = await (await fetch(base + url)).text()
+  const m = /<div id="(lv-[\w-]{10})" data-live-root data-live-token="([^"]+)"/.exec(html)
+  if (m === null) throw new Error(`no live root on ${url}`)
+  return { id: m[1], token: m[2] }
+}
+
+/** A socket joined to a fresh page of `url`; `answers` resolves each ref's answer. */
+async function joinPage (base, url) {
+  const { id, token } = await root(base, url)
+  const { default: WebSocket } = await import('ws')
+  const ws = new WebSocket(`${base.replace('http', 'ws')}/_live/socket`, { headers: { origin: base } })
+  const waiting = new Map()
+  ws.on('message', (data) => {
+    if (waiting.size === 0) return
+    const ref = /"ref":(\d+)/.exec(data.toString('latin1', 0, 40))
+    const done = ref && waiting.get(Number(ref[1]))
+    if (done) { waiting.delete(Number(ref[1])); done(String(data)) }
+  })
+  ws.on('error', () => {})
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  const answer = (ref) => new Promise((resolve) => waiting.set(ref, resolve))
+  const joined = answer(1)
+  ws.send(JSON.stringify({ t: 'join', ref: 1, id, token }))
+  const reply = await joined
+  if (!reply.startsWith('{"t":"reply"')) throw new Error(`join refused: ${reply.slice(0, 200)}`)
+  return { ws, id, answer }
+}
+
+// ---- the good client (a child process) --------------------------------------
+
+/** Runs `latency` runs when main asks ({ cmd: 'run', id, base, seconds }), until their window ends or main says stop. */
+async function goodClient () {
+  const stopped = new Set()
+  process.on('message', (msg) => {
+    if (msg?.cmd === 'stop') stopped.add(msg.id)
+    if (msg?.cmd !== 'run') return
+    void measure(msg.base, msg.seconds, () => stopped.has(msg.id)).then((result) => process.send({ id: msg.id, ...result }))
+  })
+  console.log('READY good')
+}
+
+/** A good client: one increment every 20 ms for `s` seconds (or until `over()`); its round trips. */
+async function measure (base, s, over) {
+  const { ws, id, answer } = await joinPage(base, '/counter')
+  const times = []
+  const started = Date.now()
+  const until = started + s * 1000
+  for (let ref = 2; Date.now() < until && !over(); ref++) {
+    const sent = performance.now()
+    const done = answer(ref)
+    ws.send(JSON.stringify({ t: 'event', ref, id, h: 'increment', p: {}, type: 'click' }))
+    const reply = await done
+    times.push(performance.now() - sent)
+    if (!reply.startsWith('{"t":"reply"')) throw new Error(`the good client was refused: ${reply.slice(0, 200)}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  ws.close()
+  times.sort((a, b) => a - b)
+  return { seconds: (Date.now() - started) / 1000, n: times.length, p50: times[Math.floor(times.length * 0.5)], p99: times[Math.floor(times.length * 0.99)] }
+}
