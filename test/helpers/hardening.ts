@@ -134,6 +134,7 @@ function renderAskers (app: FastifyInstance, base: string, url: string, count: n
 
 export interface MemoryFigure {
   sockets: number
+  /** Each window: the readers', then the non-readers' (long enough for the kernel's buffers to fill: ~3 s here). */
   seconds: number
   /** RSS after a collection: before, at the end of the readers' window, at the end of the non-readers'. */
   idle: number
