@@ -8,6 +8,7 @@ import type { Session } from './session.js'
 import type { Engines } from './channels.js'
 import type { UploadStore } from './uploads.js'
 import type { Navigator } from './navigation.js'
+import type { UnsentBytes } from './unsent-bytes.js'
 
 /** A route declared with `app.live()`. */
 export interface LiveRoute {
@@ -45,6 +46,8 @@ export interface Core {
   readonly log: FastifyBaseLogger
   /** Upload entries and their temporary folder (lib/uploads.ts). */
   readonly uploads: UploadStore
+  /** What all sockets hold unsent, against `maxTotalBufferedBytes` (lib/unsent-bytes.ts). */
+  readonly unsent: UnsentBytes
   /** `<script>` tags of the bundle, built once. */
   scripts: string
 }

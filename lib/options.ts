@@ -45,6 +45,14 @@ export interface LiveOptions {
   allowedHosts?: string[] | undefined
   /** Unsent bytes one socket may hold before renders are held back (its views are sent whole once it drains). @default 2_097_152 (2 MiB) */
   maxBufferedBytes?: number | undefined
+  /**
+   * Unsent bytes all sockets together may hold. Past it, a socket that is
+   * behind (more than Node's 16 KiB write buffer unsent) is held back as if
+   * past its own `maxBufferedBytes`: many clients that stop reading together
+   * cannot make the process hold much more than this, whatever their number.
+   * @default 4_194_304 (4 MiB)
+   */
+  maxTotalBufferedBytes?: number | undefined
   /** How long a socket may stay past `maxBufferedBytes` before it is closed (1013), in ms. @default 30_000 */
   drainTimeout?: number | undefined
   /**
@@ -100,6 +108,7 @@ export interface ResolvedOptions {
   allowedOrigins: string[]
   allowedHosts: string[]
   maxBufferedBytes: number
+  maxTotalBufferedBytes: number
   drainTimeout: number
   pingInterval: number
   queue: { maxJobs: number, maxBytes: number }
@@ -115,7 +124,7 @@ export interface ResolvedOptions {
 const KEYS = new Set([
   'templates', 'secret', 'permissions', 'onForbidden', 'layout', 'prefix', 'debug', 'tokenMaxAge',
   'handoffTtl', 'maxMessageBytes', 'maxViewsPerSocket', 'rateLimit', 'allowedOrigins',
-  'allowedHosts', 'maxBufferedBytes', 'drainTimeout', 'pingInterval', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps', 'redis', 'reconnectTtl', 'maxParkedBytes',
+  'allowedHosts', 'maxBufferedBytes', 'maxTotalBufferedBytes', 'drainTimeout', 'pingInterval', 'queueLimit', 'handlerTimeout', 'recheckPermissions', 'sourceMaps', 'redis', 'reconnectTtl', 'maxParkedBytes',
   'maxCacheBytes', 'watchTemplates',
 ])
 
@@ -186,6 +195,7 @@ export function resolveOptions (opts: LiveOptions, log: FastifyBaseLogger): Reso
     allowedOrigins: origins,
     allowedHosts: hosts,
     maxBufferedBytes: positive('maxBufferedBytes', opts.maxBufferedBytes, 2_097_152, true),
+    maxTotalBufferedBytes: positive('maxTotalBufferedBytes', opts.maxTotalBufferedBytes, 4_194_304, true),
     drainTimeout: positive('drainTimeout', opts.drainTimeout, 30_000),
     pingInterval: positive('pingInterval', opts.pingInterval, 30_000),
     queue: { maxJobs: positive('queueLimit.events', queue.events, 64, true), maxBytes: positive('queueLimit.bytes', queue.bytes, 1_048_576, true) },

@@ -24,6 +24,7 @@ import { publicState, type LiveViewClass } from './view.js'
 import { ViewCatalog } from './catalog.js'
 import { watchTemplates } from './template-watch.js'
 import { UploadStore } from './uploads.js'
+import { UnsentBytes } from './unsent-bytes.js'
 import { registerUploadRoute } from './upload-route.js'
 import { FLASH_COOKIE, flashCookie, Navigator, openFlash } from './navigation.js'
 
@@ -105,6 +106,7 @@ async function fastifyLive (app: FastifyInstance, options: LiveOptions): Promise
     engines,
     log: app.log,
     uploads: new UploadStore(opts.secret),
+    unsent: new UnsentBytes(opts.maxTotalBufferedBytes),
     scripts: `<script type="module" src="${bundle.main}" data-live-socket="${opts.prefix}/socket"` +
       (bundle.uploads !== undefined ? ` data-live-uploads="${bundle.uploads}"` : '') +
       (opts.debug && bundle.debug !== undefined ? ` data-live-debug="${escapeAttr(bundle.debug)}"` : '') + '></script>',

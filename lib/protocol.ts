@@ -105,6 +105,11 @@ export function replyFrame (ref: number, id: string, v: number, members = ''): s
   return `{"t":"reply","ref":${ref},"id":"${id}","v":${v}${members}}`
 }
 
+/** A reply ending in the view's whole HTML, given as JSON bytes encoded once (LastRender#json): the text before them, and after. */
+export function fullReplyFrame (ref: number, id: string, v: number): [string, string] {
+  return [`{"t":"reply","ref":${ref},"id":"${id}","v":${v},"html":`, '}']
+}
+
 /** A render the browser did not ask for (a push, a task, a message). */
 export function patchFrame (id: string, v: number, members: string): string {
   return `{"t":"patch","id":"${id}","v":${v}${members}}`

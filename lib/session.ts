@@ -9,7 +9,7 @@ import { jsonDataProblem, portableState } from './json-data.js'
 import { LastRender } from './last-render.js'
 import { NavState, type Target } from './navigation.js'
 import { missingPermissions } from './permissions.js'
-import { changeMembers, errorFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame, type UploadFrame, type UrlFrame } from './protocol.js'
+import { changeMembers, errorFrame, fullReplyFrame, patchFrame, pushFrame, replyFrame, type EventFrame, type RecoverFrame, type StateFrame, type UploadFrame, type UrlFrame } from './protocol.js'
 import { safe, type Html } from './render.js'
 import { copyData, sameData, NOT_DATA } from './same-data.js'
 import { streamsOf } from './streams.js'
@@ -26,6 +26,8 @@ import { ViewUploads, type UploadedFile } from './uploads.js'
 export interface Outbox {
   /** Send one frame, already serialized to JSON. */
   sendText (json: string): void
+  /** Send one frame of JSON text made of `head`, `body` (UTF-8 bytes) and `tail`. */
+  sendAround (head: string, body: Buffer, tail: string): void
   /**
    * Whether the socket holds more unsent bytes than its budget. Renders are
    * then held back: the view is marked stale and sent whole once it drains.
@@ -620,8 +622,9 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     if (this.out?.backedUp === true) {
       this.out.markStale(this)
       this.#sendText(replyFrame(ref, this.id, this.version))
-    } else {
-      this.#sendText(replyFrame(ref, this.id, this.version, `,"html":${JSON.stringify(this.html)}`))
+    } else if (!this.closed) {
+      const [head, tail] = fullReplyFrame(ref, this.id, this.version)
+      this.out?.sendAround(head, this.#last.json(), tail)
     }
     for (const r of merged) this.#sendText(replyFrame(r, this.id, this.version))
     return undefined

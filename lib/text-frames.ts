@@ -44,3 +44,24 @@ export function textFrame (text: string): Buffer | null {
   frame.write(text, head)
   return frame
 }
+
+/**
+ * The header of a final, unmasked text frame of `length` bytes, for a
+ * payload written after it in pieces (a large render's bytes, encoded once:
+ * `Connection#sendAround`).
+ */
+export function textFrameHeader (length: number): Buffer {
+  if (length < 126) return Buffer.from([0x81, length])
+  if (length < 65_536) {
+    const head = Buffer.allocUnsafe(4)
+    head[0] = 0x81
+    head[1] = 126
+    head.writeUInt16BE(length, 2)
+    return head
+  }
+  const head = Buffer.allocUnsafe(10)
+  head[0] = 0x81
+  head[1] = 127
+  head.writeBigUInt64BE(BigInt(length), 2)
+  return head
+}

@@ -1,11 +1,14 @@
 import t from 'tap'
 import WebSocket from 'ws'
 import type { FastifyRequest } from 'fastify'
-import { LiveView, eventHandler, permissionRequired } from '../../lib/index.js'
+import { LiveView, cache, eventHandler, permissionRequired } from '../../lib/index.js'
+import type { Session } from '../../lib/session.js'
+import { kRuntime } from '../../lib/symbols.js'
 import { liveStats, parseRoots } from '../../lib/testing.js'
 import { newRootId, TokenSigner } from '../../lib/token.js'
 import { SECRET } from '../helpers/app.js'
 import { serve } from '../helpers/browser.js'
+import { BigView, CounterView, bounded, latencyUnderRenderFloods, memoryUnderNonReaders, open, serve as serveLogged } from '../helpers/hardening.js'
 import { until } from '../helpers/live.js'
 
 // A running server under attack: thousands of malformed, hostile and flooding
@@ -451,17 +454,6 @@ function predictedRef (shot: Shot): number | undefined {
   }
 }
 
-/** `promise`, or `fallback` once `ms` have passed (a bound on a wait, not a sleep). */
-async function bounded<T> (promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const limit = new Promise<T>((resolve) => { timer = setTimeout(() => resolve(fallback), ms) })
-  try {
-    return await Promise.race([promise, limit])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 // ---- the test ----------------------------------------------------------------------
 
 t.test('bad input from thousands of frames never hurts the good sessions', async (t) => {
@@ -733,4 +725,97 @@ t.test('bad input from thousands of frames never hurts the good sessions', async
     `time: ${seconds.toFixed(1)} s`,
   ]
   t.comment(lines.join('\n'))
+})
+
+// ---- the figures ---------------------------------------------------------------------
+// What hostile clients make the server keep or do, with the defaults a user
+// deploys with: printed (t.comment), and asserted only where the bound is in
+// bytes or counts. bench/hardening.mjs measures the same over 60 s windows,
+// its server alone in a process; here the windows are short (5 s of
+// readers, then 5 s of non-readers; 2 s per latency case, 3 s with replaced
+// pages: the first closes come at ~2.5 s), to keep the suite fast, and the
+// clients share the server's process, so the latencies are only indicative.
+// The bench, its good client apart, 15 s per case, three runs on 2026-12-03
+// (load average 10.1 to 3.4): idle p50 0.80-0.96 ms, p99 31.7 / 8.5 / 4.6 ms;
+// (a) 5 sockets flooding renders of a 173 KB page on their own sockets: p99
+// 0.40× / 0.85× / 2.6× idle; (b) the same at the rate limit: 0.18× / 0.54× /
+// 1.15×; (c) flooding, each closed socket replaced by a new page: 1.1× /
+// 2.3× / 8.4× (HTTP requests, which are the app's to limit).
+// docs/security.md has the rest.
+
+class StuckView extends LiveView {
+  static override template = 'counter.njk'
+  count = 0
+  /** Never settles. */
+  @eventHandler() async hang () { await new Promise<void>(() => {}) }
+  @eventHandler() increment () { this.count++ }
+}
+
+let cached: LiveView | undefined
+class CacheView extends LiveView {
+  static override template = 'cache-memory-item.njk'
+  n = 0
+  rows: unknown[] = []
+  shown = ''
+  override mount () { cached = this }
+  /** 20 KB of result per key. */
+  @cache({ keyParams: ['k'] }) @eventHandler({ params: { k: { type: 'integer' } } })
+  show ({ k }: { k: number }) { this.shown = String(k % 10).repeat(20_000) }
+}
+
+const MiB = 1_048_576
+const mb = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`
+
+t.test('figures: what hostile clients make the server keep, and a good client\'s latency while others flood renders', async (t) => {
+  const { app, base } = await serveLogged(t, [['/big', BigView], ['/counter', CounterView], ['/stuck', StuckView], ['/cache', CacheView]], {})
+
+  // The queue a never-settling handler holds: frames of 60 KB sent behind it.
+  const stuck = await open(app, base, '/stuck')
+  const id = stuck.page.roots[0]!.id
+  const frame = (ref: number): string => JSON.stringify({ t: 'event', ref, id, h: 'increment', p: { pad: 'x'.repeat(60_000) }, type: 'click' })
+  const sent = 150
+  stuck.socket.send(JSON.stringify({ t: 'event', ref: 100, id, h: 'hang', p: {}, type: 'click' }))
+  for (let ref = 101; ref <= 100 + sent; ref++) stuck.socket.send(frame(ref))
+  // Frames are handled in order: once this one is answered, every one before it is queued or refused.
+  await stuck.page.send({ t: 'event', id: 'lv-nosuchview', h: 'x', p: {}, type: 'click' })
+  const refused = stuck.page.frames.filter((f) => f.code === 'busy').length
+  const held = sent - refused
+  t.ok(held * frame(101).length <= MiB, `a never-settling handler holds ${held} frames of 60 KB (${mb(held * frame(101).length)}): within queueLimit (64 frames, 1 MiB); ${refused} refused busy`)
+  stuck.page.close()
+
+  // Snapshot memory per socket: 100 cached results of 20 KB.
+  const page = (await open(app, base, '/cache')).page
+  const budget = ((cached as any)[kRuntime] as Session).out!.snapshotBudget
+  let peak = 0
+  for (let k = 0; k < 100; k++) {
+    await page.event('show', { k })
+    peak = Math.max(peak, budget.used)
+  }
+  t.ok(peak <= MiB, `snapshot memory of one socket: at most ${mb(peak)} kept for 100 cached results of 20 KB (${mb(100 * 20_000)}): within maxCacheBytes (1 MiB)`)
+  page.close()
+
+  // Memory under 20 sockets asking for renders of the 223 KB view at the rate limit, reading, then not reading.
+  const sockets = 20
+  const memory = await memoryUnderNonReaders(app, base, '/big', sockets, 5)
+  // A render's frame is smaller than the whole page's HTML in JSON.
+  const renderBytes = Buffer.byteLength(JSON.stringify((await app.inject('/big')).body))
+  // The write that passes the total, then each socket not yet behind (under Node's 16 KiB write buffer) may take one more render.
+  const bound = 4 * MiB + renderBytes + sockets * (16 * 1024 + renderBytes)
+  t.ok(memory.mostUnsent <= bound, `${sockets} non-reading sockets held at most ${mb(memory.mostUnsent)} unsent: within maxTotalBufferedBytes (4 MiB) and 16 KiB and one render (${(renderBytes / 1024).toFixed(0)} KiB) each (${mb(bound)}), not ${sockets} × maxBufferedBytes (${mb(sockets * 2 * MiB)})`)
+  const vs = (a: number, b: number): string => `${a >= b ? '+' : ''}${((a - b) / 1e6).toFixed(1)} MB`
+  // This process is the server and its clients: what the readers receive grows its heap too. The server's own figure is bench/hardening.mjs's.
+  t.comment(`RSS of this process (server and clients) under ${sockets} sockets asking for renders of a 223 KB view at the rate limit, ${memory.seconds} s each (a short window: bench/hardening.mjs runs 60 s, server alone): ` +
+    `idle ${(memory.idle / 1e6).toFixed(1)} MB; readers ${vs(memory.readers, memory.idle)} over idle; non-readers ${vs(memory.nonReaders, memory.idle)} over idle, ${vs(memory.nonReaders, memory.readers)} against readers; at most ${mb(memory.mostUnsent)} unsent`)
+
+  // A good client's latency while 5 sockets ask for renders of the 223 KB view (their clients in this process too: bench/hardening.mjs runs them apart).
+  const f = await latencyUnderRenderFloods(app, base, '/big', '/counter', 2, 3)
+  const line = (what: string, x: { events: number, seconds: number, p50: number, p99: number }): string =>
+    `${what}: p50 ${x.p50.toFixed(1)} ms, p99 ${x.p99.toFixed(1)} ms (${(x.p99 / f.idle.p99).toFixed(1)}× idle), ${x.events} events in ${x.seconds.toFixed(1)} s`
+  t.comment([
+    'a good client (an event every 20 ms) while 5 sockets ask for renders of a 223 KB view (times on this machine, not asserted):',
+    line('idle', f.idle),
+    line('(a) 90 renders/s each on their open sockets, until the rate limit closes them', f.onOpen),
+    line('(b) 10 renders/s each, the rate limit', f.atLimit),
+    line(`(c) 90 renders/s each, each closed socket replaced by a new page (${f.replaced.pages} pages: a GET that renders the view, a join)`, f.replaced),
+  ].join('\n'))
 })

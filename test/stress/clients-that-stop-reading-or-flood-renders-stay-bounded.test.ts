@@ -1,12 +1,10 @@
 import { setImmediate as turn } from 'node:timers/promises'
-import Fastify, { type FastifyInstance } from 'fastify'
-import t, { type Test } from 'tap'
-import type { WebSocket } from 'ws'
-import live, { LiveView, eventHandler, type LiveOptions, type LiveViewClass } from '../../lib/index.js'
+import t from 'tap'
+import { LiveView, eventHandler, type LiveOptions } from '../../lib/index.js'
 import { FRAME_COST } from '../../lib/rate-limit.js'
-import { LivePage, liveStats, parseRoots, type ServerFrame } from '../../lib/testing.js'
-import { FIXTURES, SECRET } from '../helpers/app.js'
-import { closed, listen, realSocket, until } from '../helpers/live.js'
+import { liveStats, type ServerFrame } from '../../lib/testing.js'
+import { BigView, CounterView, bounded, open, serve } from '../helpers/hardening.js'
+import { closed, until } from '../helpers/live.js'
 
 // What a client can make the server keep or do, on real sockets: a client
 // that stops reading (while a task pushes, or while it asks for renders) and
@@ -40,51 +38,6 @@ class FeedView extends LiveView {
   }
 
   @eventHandler() increment () { this.n++ }
-}
-
-/** ~170 KB of HTML. */
-const ROWS = Array.from({ length: 1000 }, (_, k) => ({ id: k, name: `product ${k} ${'·'.repeat(60)}`, price: k % 97, checked: k % 3 === 0 }))
-class BigView extends LiveView {
-  static override template = 'rows.njk'
-  rows = ROWS
-}
-
-class CounterView extends LiveView {
-  static override template = 'counter.njk'
-  count = 0
-  @eventHandler() increment () { this.count++ }
-}
-
-interface Logged { level: number, msg: string }
-
-/** An app on 127.0.0.1 whose warnings the test reads. */
-async function serve (t: Test, routes: Array<[string, LiveViewClass]>, options: LiveOptions): Promise<{ app: FastifyInstance, base: string, logs: Logged[] }> {
-  const logs: Logged[] = []
-  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => { logs.push(JSON.parse(line)) } } } })
-  t.teardown(() => app.close())
-  await app.register(live, { templates: FIXTURES, secret: SECRET, ...options })
-  for (const [path, View] of routes) app.live(path, View)
-  await app.ready()
-  return { app, base: await listen(app), logs }
-}
-
-/** GET the page, open a real socket, join. `serverSide` is the server's end of that socket. */
-async function open (app: FastifyInstance, base: string, url: string): Promise<{ page: LivePage, socket: WebSocket, serverSide: WebSocket }> {
-  const before = new Set(app.websocketServer.clients)
-  const body = (await app.inject(url)).body
-  const socket = await realSocket(base)
-  const page = new LivePage(body, parseRoots(body), socket)
-  const [joined] = await page.join()
-  if (joined?.t !== 'reply') throw new Error(`join refused: ${JSON.stringify(joined)}`)
-  const serverSide = [...app.websocketServer.clients].find((c) => !before.has(c))!
-  return { page, socket, serverSide }
-}
-
-/** `promise`, or `fallback` once `ms` pass: a bound on a wait that must end. */
-async function bounded<T> (promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout
-  const late = new Promise<T>((resolve) => { timer = setTimeout(() => resolve(fallback), ms) })
-  return await Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
 const event = (id: string, ref: number, h: string) => JSON.stringify({ t: 'event', ref, id, h, p: {}, type: 'click' })
@@ -124,8 +77,51 @@ t.test('a client that stops reading while a task pushes: the server buffers at m
   t.equal(serverSide.readyState, 1, 'the socket stayed open: it drained within drainTimeout')
 })
 
-t.test('a client that never reads again is closed after drainTimeout with 1013, logged once', async (t) => {
-  const { app, base, logs } = await serve(t, [['/feed', FeedView]], { maxBufferedBytes: 64 * 1024, drainTimeout: 300 })
+t.test('many clients that stop reading hold at most maxTotalBufferedBytes together, each below its own budget, and each that reads again converges', async (t) => {
+  const sockets = 6
+  const maxBufferedBytes = 1024 * 1024
+  const maxTotalBufferedBytes = 256 * 1024
+  const { app, base } = await serve(t, [['/feed', FeedView]], { maxBufferedBytes, maxTotalBufferedBytes, drainTimeout: 120_000 })
+  const clients = await Promise.all(Array.from({ length: sockets }, () => open(app, base, '/feed')))
+  t.teardown(() => { for (const c of clients) c.page.close() })
+  const unsent = () => clients.reduce((n, c) => n + c.serverSide.bufferedAmount, 0)
+  for (const c of clients) {
+    c.socket.pause()
+    c.socket.send(event(c.page.roots[0]!.id, 100, 'start'))
+  }
+  // Each socket's kernel buffers fill first; then the server's own.
+  await until(() => unsent() > maxTotalBufferedBytes, 'the sockets together to pass the total', 20_000)
+  const atTotal = pushes
+  // Enough for every socket to fill its own budget, were the total not enforced.
+  const more = Math.ceil((sockets * maxBufferedBytes) / FILLER.length) * 2
+  let most = 0
+  await until(() => { most = Math.max(most, unsent()); return pushes >= atTotal + more }, `${more} more pushes`, 30_000)
+  // A socket is held back once it is behind (past Node's 16 KiB write buffer): each may hold that and one frame.
+  const frameBytes = FILLER.length + 200
+  const bound = maxTotalBufferedBytes + sockets * (16 * 1024 + frameBytes)
+  t.ok(most <= bound, `${more} pushes of ${frameBytes} bytes later the ${sockets} sockets hold at most ${most} unsent bytes together: within maxTotalBufferedBytes (${maxTotalBufferedBytes}) and 16 KiB and one frame each (${bound}); their own budgets would allow ${sockets * maxBufferedBytes}`)
+  t.ok(clients.every((c) => c.serverSide.bufferedAmount < maxBufferedBytes), 'each below its own budget')
+  feeding = false
+  await until(() => liveStats(app).tasks === 0, 'the feeds to stop')
+  for (const c of clients) c.socket.resume()
+  // A view held back is sent whole once its socket drains.
+  await until(() => clients.every((c) => c.serverSide.bufferedAmount === 0 && c.page.frames.some((f) => f.t === 'patch' && typeof f.html === 'string')), 'every page to drain and get a full render', 20_000)
+  for (const [k, c] of clients.entries()) {
+    const reply = await c.page.event('increment')
+    t.equal(reply.t, 'reply', `page ${k}: the next event is answered`)
+    const shown = c.page.html()
+    const server = await c.page.send({ t: 'render', id: c.page.roots[0]!.id })
+    t.equal(shown, server.html, `page ${k}: and the page converges on the server render`)
+    t.equal(c.serverSide.readyState, 1, `page ${k}: the socket stayed open`)
+  }
+})
+
+const stalls: Array<[string, LiveOptions, RegExp]> = [
+  ['past its own budget', { maxBufferedBytes: 64 * 1024 }, /closed a socket that stayed past maxBufferedBytes \(65536 bytes\) for drainTimeout \(300 ms\): the client is not reading/],
+  ['held back by the total of all sockets', { maxTotalBufferedBytes: 64 * 1024 }, /closed a socket that stayed past maxTotalBufferedBytes \(65536 bytes, all sockets\) for drainTimeout \(300 ms\): the client is not reading/],
+]
+for (const [what, budget, warning] of stalls) t.test(`a client that never reads again (${what}) is closed after drainTimeout with 1013, logged once`, async (t) => {
+  const { app, base, logs } = await serve(t, [['/feed', FeedView]], { ...budget, drainTimeout: 300 })
   const { page, socket, serverSide } = await open(app, base, '/feed')
   t.teardown(() => page.close())
   const codes: number[] = []
@@ -138,7 +134,7 @@ t.test('a client that never reads again is closed after drainTimeout with 1013, 
   t.equal(codes[0], 1013, 'with 1013 (try again later)')
   await until(() => liveStats(app).sockets === 0, 'the server to count the close')
   t.match(liveStats(app), { views: 0, tasks: 0, sockets: 0 }, 'its view and task ended with it')
-  const warned = logs.filter((l) => /closed a socket that stayed past maxBufferedBytes \(65536 bytes\) for drainTimeout \(300 ms\): the client is not reading/.test(l.msg))
+  const warned = logs.filter((l) => warning.test(l.msg))
   t.equal(warned.length, 1, 'logged once')
   socket.terminate()
 })

@@ -55,3 +55,18 @@ t.test('a render shared by many views reads back as the very string, and the nex
   t.ok(last.next(next), 'a delta from the shared render')
   t.equal(last.text, next, 'and back to its own render')
 })
+
+t.test('json() is the render as a JSON string, made once per render and made again when the render changes', async (t) => {
+  const last = new LastRender()
+  const big = table(300, 'Grüße "quoted" \\ 🎉')
+  last.text = big
+  const json = last.json()
+  t.equal(json.toString('utf8'), JSON.stringify(big), 'the JSON of the render, UTF-8')
+  t.equal(last.json(), json, 'the same bytes for the same render')
+  last.next(table(301))
+  t.equal(last.json().toString('utf8'), JSON.stringify(table(301)), 'after a delta: the new render')
+  last.share('<p>shared</p>')
+  t.equal(last.json().toString('utf8'), '"<p>shared</p>"', 'after a shared render: that one')
+  last.text = '<p>small</p>'
+  t.equal(last.json().toString('utf8'), '"<p>small</p>"', 'after a remount: that one')
+})

@@ -168,6 +168,7 @@ t.test('the bounds on work and buffers have defaults', async (t) => {
   const o = resolved({ secret: SECRET })
   t.same(o.allowedHosts, [], 'any host')
   t.equal(o.maxBufferedBytes, 2_097_152, '2 MiB unsent per socket')
+  t.equal(o.maxTotalBufferedBytes, 4_194_304, '4 MiB unsent by all sockets')
   t.equal(o.drainTimeout, 30_000)
   t.same(o.queue, { maxJobs: 64, maxBytes: 1_048_576 })
   t.equal(o.handlerTimeout, 0, 'no handler timeout')
@@ -180,6 +181,7 @@ t.test('the bounds on work and buffers are kept as given', async (t) => {
     secret: SECRET,
     allowedHosts: ['app.example'],
     maxBufferedBytes: 65_536,
+    maxTotalBufferedBytes: 1_000_000,
     drainTimeout: 500,
     queueLimit: { events: 4 },
     handlerTimeout: 250,
@@ -187,7 +189,7 @@ t.test('the bounds on work and buffers are kept as given', async (t) => {
     sourceMaps: true,
   })
   t.same(o.allowedHosts, ['app.example'])
-  t.same([o.maxBufferedBytes, o.drainTimeout, o.handlerTimeout], [65_536, 500, 250])
+  t.same([o.maxBufferedBytes, o.maxTotalBufferedBytes, o.drainTimeout, o.handlerTimeout], [65_536, 1_000_000, 500, 250])
   t.same(o.queue, { maxJobs: 4, maxBytes: 1_048_576 }, 'a queueLimit part left out keeps its default')
   t.same(resolved({ secret: SECRET, queueLimit: { bytes: 10 } }).queue, { maxJobs: 64, maxBytes: 10 })
   t.equal(o.recheckPermissions, 'every-event')
@@ -198,7 +200,7 @@ t.test('the bounds on work and buffers are kept as given', async (t) => {
 t.test('the bounds on work and buffers are validated', async (t) => {
   refuses(t, { secret: SECRET, allowedHosts: 'app.example' }, /"allowedHosts": give a list of hosts such as "example.com"/)
   refuses(t, { secret: SECRET, allowedHosts: [''] }, /"allowedHosts"/)
-  for (const name of ['maxBufferedBytes', 'drainTimeout']) {
+  for (const name of ['maxBufferedBytes', 'maxTotalBufferedBytes', 'drainTimeout']) {
     refuses(t, { secret: SECRET, [name]: 0 }, new RegExp(`"${name}": give a (whole )?number greater than 0`))
     refuses(t, { secret: SECRET, [name]: '10' }, new RegExp(`"${name}"`))
   }

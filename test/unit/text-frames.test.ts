@@ -3,7 +3,7 @@ import * as ws from 'ws'
 
 // ws's own framing (not in its type definitions).
 const { Sender } = ws as unknown as { Sender: { frame (data: Buffer, options: Record<string, unknown>): Buffer[] } }
-import { DIRECT_MAX_BYTES, textFrame } from '../../lib/text-frames.js'
+import { DIRECT_MAX_BYTES, textFrame, textFrameHeader } from '../../lib/text-frames.js'
 
 // What ws itself would put on the wire for a final, unmasked text frame.
 const wsFrame = (text: string): Buffer => {
@@ -30,4 +30,11 @@ t.test('a frame is byte for byte what ws frames, at every length up to the limit
 t.test('past the limit there is no frame: ws.send takes over', async (t) => {
   t.equal(textFrame('x'.repeat(DIRECT_MAX_BYTES + 1)), null)
   t.equal(textFrame('é'.repeat(DIRECT_MAX_BYTES / 2 + 1)), null, 'the limit is in bytes, not characters')
+})
+
+t.test('a header for a payload written in pieces is what ws puts before it, at each of the three sizes of length', async (t) => {
+  for (const n of [0, 125, 126, 65_535, 65_536, 300_000]) {
+    const payload = Buffer.alloc(n, 0x61)
+    t.same(Buffer.concat([textFrameHeader(n), payload]), wsFrame(payload.toString()), `${n} bytes`)
+  }
 })
