@@ -6,6 +6,7 @@
 // before `tap` starts, and only when the lists differ.
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { TapConfig } from '@tapjs/config'
 
 const root = new URL('../', import.meta.url)
@@ -14,5 +15,5 @@ const signature = /^export const signature = `([^`]*)`/m.exec(built)?.[1]
 const config = await TapConfig.load()
 if (signature !== config.pluginSignature) {
   console.log('tap: building its runtime for the plugins in package.json')
-  execFileSync(process.execPath, [new URL('node_modules/tap/dist/esm/run.mjs', root).pathname, 'build'], { stdio: 'inherit' })
+  execFileSync(process.execPath, [fileURLToPath(new URL('node_modules/tap/dist/esm/run.mjs', root)), 'build'], { stdio: 'inherit' })
 }
