@@ -104,6 +104,8 @@ function renderAskers (app: FastifyInstance, base: string, url: string, count: n
   const closed = new Promise<void>((resolve) => { allGone = resolve })
   const one = async (): Promise<void> => {
     const { socket, id } = await rawPage(app, base, url)
+    // A replacement that connected after stop(): nothing more to ask for.
+    if (!running) return void socket.terminate()
     if (!options.read) socket.pause()
     sockets.add(socket)
     let ref = 10
@@ -116,7 +118,8 @@ function renderAskers (app: FastifyInstance, base: string, url: string, count: n
       sockets.delete(socket)
       if (running && options.replace) {
         replaced++
-        void one()
+        // One still connecting when the flood stops (and the app closes after it) may find the server gone: that is not a failure.
+        one().catch((err: unknown) => { if (running) throw err })
       } else if (++gone === count) allGone()
     })
   }
