@@ -604,11 +604,19 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       this.#renders.push(ref)
       return true
     }
-    // Set first: an idle queue runs the job before enqueue returns.
     this.#renders = []
-    if (this.enqueue(this.#fullRender, ref, bytes)) return true
+    if (this.enqueue(this.#fullRenderSoon, ref, bytes)) return true
     this.#renders = null
     return false
+  }
+
+  /**
+   * The answer waits for the frames already read from the socket: requests
+   * that came in the same read (a burst) share it, one full render and bare
+   * acknowledgements, instead of a full render each.
+   */
+  #fullRenderSoon (ref: number): Promise<void> {
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => { this.#fullRender(ref) })
   }
 
   /**

@@ -136,6 +136,17 @@ t.test('render requests that arrive while one is queued are answered by it: one 
   t.same(rest.map((f) => f.v), Array(4).fill(first!.v), 'at the version that render holds')
 })
 
+t.test('render requests that arrive together (one read of the socket) share one full render', async (t) => {
+  const { page, socket, id } = await realPage(t, {})
+  const refs = [200, 201, 202, 203, 204, 205]
+  const answers = Promise.all(refs.map((ref) => page.next((f) => f.ref === ref)))
+  // Sent in one go: the server (in this process) reads the six frames at once, as it does a flooder's burst.
+  for (const ref of refs) socket.send(JSON.stringify({ t: 'render', ref, id }))
+  const got = await answers
+  t.same(got.map((f) => [f.t, typeof f.html]), [['reply', 'string'], ...Array(5).fill(['reply', 'undefined'])], 'one full render, then a bare acknowledgement for each of the others')
+  t.same(got.map((f) => f.v), Array(6).fill(got[0]!.v), 'all at the version that render holds')
+})
+
 t.test('a flood is closed by its refusals over a window even while it earns a trickle of tokens', async (t) => {
   const time = moveDateNow(t)
   runs = 0

@@ -160,11 +160,13 @@ t.test('a client that stops reading while asking for renders of a large view: bo
   // One at a time, each handled before the next is sent (requests that arrive together merge into one render), until the server is past its budget.
   while (serverSide.bufferedAmount <= maxBufferedBytes && sent < 1000) {
     send()
-    await until(() => received === sent, `render ${sent} to be handled`)
+    await until(() => received === sent, `render ${sent} to be read`)
+    await turn() // answered once the frames read with it are in (lib/session.ts requestRender)
   }
   t.ok(serverSide.bufferedAmount > maxBufferedBytes, `past the budget after ${sent} renders`)
   send() // answered without its HTML; the view is marked stale and the socket no longer read
-  await until(() => received === sent, 'the render past the budget to be handled')
+  await until(() => received === sent, 'the render past the budget to be read')
+  await turn()
   const atBudget = received
   for (let k = 0; k < 300; k++) send()
   for (let k = 0; k < 50; k++) await turn()
