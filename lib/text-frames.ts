@@ -32,15 +32,9 @@ export function directSocket (ws: WebSocket): Socket | null {
 export function textFrame (text: string): Buffer | null {
   const length = Buffer.byteLength(text)
   if (length > DIRECT_MAX_BYTES) return null
-  const head = length < 126 ? 2 : 4
+  const head = headerSize(length)
   const frame = Buffer.allocUnsafe(head + length)
-  frame[0] = 0x81 // FIN, opcode 1 (text)
-  if (head === 2) {
-    frame[1] = length
-  } else {
-    frame[1] = 126
-    frame.writeUInt16BE(length, 2)
-  }
+  writeHeader(frame, length)
   frame.write(text, head)
   return frame
 }
@@ -51,17 +45,25 @@ export function textFrame (text: string): Buffer | null {
  * `Connection#sendAround`).
  */
 export function textFrameHeader (length: number): Buffer {
-  if (length < 126) return Buffer.from([0x81, length])
-  if (length < 65_536) {
-    const head = Buffer.allocUnsafe(4)
-    head[0] = 0x81
-    head[1] = 126
-    head.writeUInt16BE(length, 2)
-    return head
-  }
-  const head = Buffer.allocUnsafe(10)
-  head[0] = 0x81
-  head[1] = 127
-  head.writeBigUInt64BE(BigInt(length), 2)
+  const head = Buffer.allocUnsafe(headerSize(length))
+  writeHeader(head, length)
   return head
+}
+
+/** Bytes of the header before a payload of `length` bytes: the length in 7 bits, or in 16 or 64 more. */
+function headerSize (length: number): number {
+  return length < 126 ? 2 : length < 65_536 ? 4 : 10
+}
+
+function writeHeader (frame: Buffer, length: number): void {
+  frame[0] = 0x81 // FIN, opcode 1 (text)
+  if (length < 126) {
+    frame[1] = length
+  } else if (length < 65_536) {
+    frame[1] = 126
+    frame.writeUInt16BE(length, 2)
+  } else {
+    frame[1] = 127
+    frame.writeBigUInt64BE(BigInt(length), 2)
+  }
 }
