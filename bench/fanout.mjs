@@ -19,6 +19,9 @@
 //   raw                 Fastify + ws: render once, one framed buffer written to every socket (the floor)
 //   liveviewjs          LiveViewJS 0.8.1's own pub/sub (SingleProcessPubSub)
 //   fastify-live        this library, app.live.publish, one process
+//   fastify-live-pure   the same with `static pureHandleInfo = true` on the
+//                       views: a broadcast skips comparing the states of
+//                       views known alike (docs/pubsub.md)
 //   fastify-live-redis  two fastify-live processes sharing a redis-server the
 //                       bench starts on a free port; N/2 sessions on each,
 //                       published from the first; both on core 0, so the
@@ -29,8 +32,8 @@
 //   FANOUT_N=10000            subscribers of the counter view
 //   FANOUT_TABLE_N=1000       subscribers of the 100-row table view
 //   FANOUT_VIEWS=counter,table
-//   FANOUT_PEERS=raw,liveviewjs,fastify-live,fastify-live-redis  (counter)
-//   FANOUT_TABLE_PEERS=raw,liveviewjs,fastify-live
+//   FANOUT_PEERS=raw,liveviewjs,fastify-live,fastify-live-pure,fastify-live-redis  (counter)
+//   FANOUT_TABLE_PEERS=raw,liveviewjs,fastify-live,fastify-live-pure
 //   FANOUT_WARMUP=5           publishes per peer before measuring
 //   FANOUT_ROUNDS=9           measured publishes per peer
 //   FANOUT_PROF=dir           run fastify-live servers with --cpu-prof into dir
@@ -51,8 +54,8 @@ const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean)
 const N = { counter: Number(env.FANOUT_N ?? (QUICK ? 1000 : 10000)), table: Number(env.FANOUT_TABLE_N ?? (QUICK ? 200 : 1000)) }
 const VIEWS = list(env.FANOUT_VIEWS ?? 'counter,table')
 const PEERS = {
-  counter: list(env.FANOUT_PEERS ?? 'raw,liveviewjs,fastify-live,fastify-live-redis'),
-  table: list(env.FANOUT_TABLE_PEERS ?? 'raw,liveviewjs,fastify-live'),
+  counter: list(env.FANOUT_PEERS ?? 'raw,liveviewjs,fastify-live,fastify-live-pure,fastify-live-redis'),
+  table: list(env.FANOUT_TABLE_PEERS ?? 'raw,liveviewjs,fastify-live,fastify-live-pure'),
 }
 const WARMUP = Number(env.FANOUT_WARMUP ?? (QUICK ? 3 : 5))
 const ROUNDS = Number(env.FANOUT_ROUNDS ?? (QUICK ? 5 : 9))
@@ -130,6 +133,10 @@ async function startPeer (name, view, redis) {
       peer.servers.push(server)
       peer.clients.push(...startClients('fastify-live', view, server, count, `${name} ${i + 1}`))
     }
+  } else if (name === 'fastify-live-pure') {
+    const server = await startServer('fastify-live', name, { FANOUT_PURE: '1' })
+    peer.servers.push(server)
+    peer.clients.push(...startClients('fastify-live', view, server, n, name))
   } else {
     const server = await startServer(name, name)
     peer.servers.push(server)
@@ -223,9 +230,11 @@ function markdown (rows) {
   const find = (view, peer) => rows.find((r) => r.view === view && r.peer === peer)
   const verdict = (x, target) => (x === null ? 'not measured' : `${x.toFixed(2)}× (target ≤ ${target}×: ${x <= target ? 'met' : 'missed'})`)
   for (const view of VIEWS) {
-    const fl = find(view, 'fastify-live')
-    if (fl && fl.msRatio !== null && fl.peer !== undefined && find(view, 'raw')) {
-      notes.push(`- ${view}, ${fmt(fl.subscribers)} subscribers, fastify-live ÷ floor: time to last frame ${verdict(fl.msRatio, TARGETS.floor)}; CPU per patch ${verdict(fl.cpuRatio, TARGETS.floor)}`)
+    for (const name of ['fastify-live', 'fastify-live-pure']) {
+      const fl = find(view, name)
+      if (fl && fl.msRatio !== null && find(view, 'raw')) {
+        notes.push(`- ${view}, ${fmt(fl.subscribers)} subscribers, ${name} ÷ floor: time to last frame ${verdict(fl.msRatio, TARGETS.floor)}; CPU per patch ${verdict(fl.cpuRatio, TARGETS.floor)}`)
+      }
     }
     const rd = find(view, 'fastify-live-redis')
     if (rd && rd.vsOneProcess) {

@@ -21,6 +21,8 @@ export interface ViewInfo {
   readonly rootAttrs: string
   /** `static uploads`, checked (lib/uploads.ts); empty for most views. */
   readonly uploads: UploadConfigs
+  /** `static pureHandleInfo`: broadcasts may skip comparing states of views known alike (Session#renderShared). */
+  readonly pureHandleInfo: boolean
 }
 
 /**
@@ -59,6 +61,9 @@ export class ViewCatalog {
       throw new FST_LIVE_STREAM(`${name} declares static streams and has a property named "streams", which is where the template finds the streams' items; rename the property`)
     }
     const listensTo = stringList(name, 'listensTo', View.listensTo, "static listensTo = ['filter']")
+    if (View.pureHandleInfo !== undefined && typeof View.pureHandleInfo !== 'boolean') {
+      throw new FST_LIVE_VIEW(`${name}.pureHandleInfo must be true or false; got ${JSON.stringify(View.pureHandleInfo) ?? typeof View.pureHandleInfo}`)
+    }
     const table = buildDispatchTable(View)
     const cached = [...table.handlers.values()].filter((entry) => entry.cache !== undefined).map((entry) => `${entry.name}()`)
     if (cached.length > 0 && streamNames(View).size > 0) {
@@ -79,6 +84,7 @@ export class ViewCatalog {
       listensTo: new Set(listensTo),
       embeds,
       uploads: uploadConfigs(name, View.uploads),
+      pureHandleInfo: View.pureHandleInfo === true,
       rootAttrs: ` data-live-policies="${escapeAttr(table.policiesJson)}"` +
         (listensTo.length > 0 ? ` data-live-listens="${escapeAttr(JSON.stringify(listensTo))}"` : '') +
         (this.debug ? ` data-live-view="${escapeAttr(debugInfo(name, table))}"` : ''),

@@ -131,6 +131,14 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
   #inbox: Inbound[] | null = null
   #inboxAt = -1
   #inboxOverflowed = false
+  /**
+   * `static pureHandleInfo` views only: the token of the broadcast render
+   * this view last shared (Session#renderShared). Any other render clears
+   * it: every handler, task end, push() and request renders.
+   */
+  #alike: object | null = null
+  /** The message the running inbox job handled when it handled exactly one, else NO_MESSAGE. */
+  #onlyMessage: unknown = NO_MESSAGE
   /** Events of `pushEvent` (each `[name,payload]` as JSON) waiting for the next frame of this view, or `null`. */
   #pushed: string[] | null = null
   /** Validation messages of the last call refused for its params (`live.errors`), or `null`. */
@@ -812,10 +820,12 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
       if (pending !== undefined) return this.#inboxRest(pending, batch, k + 1)
     }
     broadcasting = true
+    this.#onlyMessage = batch.length === 1 && 'message' in batch[0]! ? batch[0].message : NO_MESSAGE
     try {
       return this.#patch()
     } finally {
       broadcasting = false
+      this.#onlyMessage = NO_MESSAGE
     }
   }
 
@@ -952,6 +962,7 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
     if (this.#info.uploads.size > 0) context.uploads = this.#uploadsOf().context()
     // a render with validation messages is this view's alone
     if (broadcasting && this.#embeds === undefined && this.#errors === null && this.#info.View.streams === undefined) return this.#renderShared(context)
+    this.#alike = null
     return this.#renderOwn(context)
   }
 
@@ -962,14 +973,23 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
    * synchronous loop ends.
    */
   #renderShared (context: Record<string, unknown>): string | Promise<string> {
-    if (memo !== null && memo.info === this.#info && sameData(context, memo.state)) return memo.html
+    // A pure view known equal to the one that rendered the memo before this message, that handled only this message since, is equal now (static pureHandleInfo).
+    // Not while a task runs (it may change the state between messages), nor with uploads (their progress is the view's own).
+    const alike = this.#info.pureHandleInfo && this.#onlyMessage !== NO_MESSAGE && (this.#tasks === undefined || this.#tasks.size === 0) && this.#info.uploads.size === 0 ? this.#alike : null
+    this.#alike = null
+    if (memo !== null && memo.info === this.#info &&
+      ((alike !== null && alike === memo.from && this.#onlyMessage === memo.message) || sameData(context, memo.state))) {
+      if (this.#info.pureHandleInfo) this.#alike = memo.token
+      return memo.html
+    }
     // A copy, taken before rendering: what the HTML was rendered from, even if shared objects change later in the fan-out.
     const state = copyData(context)
     if (state === NOT_DATA) return this.#renderOwn(context)
     const html = this.#renderOwn(context)
     if (typeof html !== 'string' || this.#embeds !== undefined) return html
     if (memo === null) queueMicrotask(() => { memo = null })
-    memo = { info: this.#info, state, html, before: null, change: '' }
+    memo = { info: this.#info, state, html, before: null, change: '', token: {}, from: alike, message: this.#onlyMessage }
+    if (this.#info.pureHandleInfo) this.#alike = memo.token
     return html
   }
 
@@ -1157,7 +1177,25 @@ const NO_ERRORS: Readonly<Record<string, string>> = Object.freeze({})
 /** Whether a session is rendering for a message (its job runs in a publish's fan-out). */
 let broadcasting = false
 /** The render shared by the views of one broadcast (Session#renderShared). */
-let memo: { info: ViewInfo, state: unknown, html: string, before: string | null, change: string } | null = null
+let memo: SharedRender | null = null
+
+interface SharedRender {
+  info: ViewInfo
+  /** A copy of the state the HTML was rendered from. */
+  state: unknown
+  html: string
+  before: string | null
+  change: string
+  /** Identifies this render to the pure views that share it, for the next broadcast. */
+  token: object
+  /** The token the rendering view held (it was equal to that render's views), or null. */
+  from: object | null
+  /** The one message the rendering view handled, or NO_MESSAGE. */
+  message: unknown
+}
+
+/** Session#onlyMessage when the inbox job handled more, or other, than one message. */
+const NO_MESSAGE = Symbol('no single message')
 
 /** A handler's second argument; its `signal` is made only when read. */
 class HandlerEvent implements LiveEvent {

@@ -84,6 +84,14 @@ export abstract class LiveView {
   static streams?: Record<string, StreamConfig>
   /** File uploads by name (`<input type="file" live-upload="name">`, docs/uploads.md). */
   static uploads?: Record<string, UploadSpec>
+  /**
+   * A promise that makes broadcasts to many views of this class cheaper
+   * (docs/pubsub.md#pure-handleinfo): `handleInfo` changes the public state
+   * only as a function of that state and the message, and nothing outside
+   * the view's handlers, tasks and `push()` changes it. Views that were equal
+   * then share a render without their states being compared.
+   */
+  static pureHandleInfo?: boolean
 
   declare [kRuntime]: ViewRuntime | undefined
 
@@ -251,6 +259,7 @@ export type LiveViewClass = (new () => LiveView) & {
   handlers?: Record<string, HandlerSpec>
   streams?: Record<string, StreamConfig>
   uploads?: Record<string, UploadSpec>
+  pureHandleInfo?: boolean
 }
 
 /** Names a handler may not take: the view's own lifecycle must not be callable from a browser. */

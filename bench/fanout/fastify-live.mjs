@@ -14,8 +14,12 @@ import { onPublish, applyMessage, topicOf } from './common.mjs'
 
 enforceLoopback()
 
+// FANOUT_PURE=1: the views promise that handleInfo depends only on their public state and the message (docs/pubsub.md).
+const PURE = process.env.FANOUT_PURE === '1'
+
 class CounterView extends LiveView {
   static template = 'counter.njk'
+  static pureHandleInfo = PURE
   static handlers = { inc: {} }
   count = initialState('counter').count
   mount () { this.subscribe(topicOf('counter')) }
@@ -25,6 +29,7 @@ class CounterView extends LiveView {
 
 class TableView extends LiveView {
   static template = 'table.njk'
+  static pureHandleInfo = PURE
   static handlers = { toggle: { params: ['id'] } }
   rows = initialState('table').rows
   mount () { this.subscribe(topicOf('table')) }
