@@ -974,8 +974,9 @@ export class Session implements ViewRuntime, EmbedHost, Rendering, ChannelHost {
    */
   #renderShared (context: Record<string, unknown>): string | Promise<string> {
     // A pure view known equal to the one that rendered the memo before this message, that handled only this message since, is equal now (static pureHandleInfo).
-    // Not while a task runs (it may change the state between messages), nor with uploads (their progress is the view's own).
-    const alike = this.#info.pureHandleInfo && this.#onlyMessage !== NO_MESSAGE && (this.#tasks === undefined || this.#tasks.size === 0) && this.#info.uploads.size === 0 ? this.#alike : null
+    // Not while a task runs: it may change the state between messages. (Upload progress, which changes between
+    // renders too, is never shared: every upload entry has a ref of its own, so no two views with entries are equal.)
+    const alike = this.#info.pureHandleInfo && this.#onlyMessage !== NO_MESSAGE && (this.#tasks === undefined || this.#tasks.size === 0) ? this.#alike : null
     this.#alike = null
     if (memo !== null && memo.info === this.#info &&
       ((alike !== null && alike === memo.from && this.#onlyMessage === memo.message) || sameData(context, memo.state))) {
