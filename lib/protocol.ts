@@ -102,12 +102,17 @@ export function changeMembers (html: string, delta: Delta | null): string {
 
 /** The answer to the frame `ref`; `members` are more JSON members (`,"html":…`), already serialized. */
 export function replyFrame (ref: number, id: string, v: number, members = ''): string {
-  return `{"t":"reply","ref":${ref},"id":"${id}","v":${v}${members}}`
+  return `${replyHead(ref, id, v)}${members}}`
 }
 
 /** A reply ending in the view's whole HTML, given as JSON bytes encoded once (LastRender#json): the text before them, and after. */
 export function fullReplyFrame (ref: number, id: string, v: number): [string, string] {
-  return [`{"t":"reply","ref":${ref},"id":"${id}","v":${v},"html":`, '}']
+  return [`${replyHead(ref, id, v)},"html":`, '}']
+}
+
+/** What every reply starts with, before its members. */
+function replyHead (ref: number, id: string, v: number): string {
+  return `{"t":"reply","ref":${ref},"id":"${id}","v":${v}`
 }
 
 /** A render the browser did not ask for (a push, a task, a message). */
